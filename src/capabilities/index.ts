@@ -1,0 +1,130 @@
+// The capability contract: what the EqProp pipeline needs from a bench, and what every
+// implementation (the in-process simulated board, instrument drivers, emulated instruments behind
+// drivers) provides. This module is a leaf: it imports nothing, so every layer may depend on it.
+// Units are SI throughout: volts, amperes, seconds, siemens.
+//
+// Each bulk operation is one method call so that an implementation can make it one round trip
+// to its instrument (one SCPI message, one Modbus write-multiple-registers, one binary block).
+
+/** Who an instrument says it is (`*IDN?` or the protocol's equivalent). */
+export interface Identity {
+  vendor: string;
+  model: string;
+  serial: string;
+  firmware: string;
+}
+
+/** Anything that can be driven to a safe state: sources to zero, outputs off. Must be idempotent
+ * and must not throw for an instrument that is already safe. */
+export interface SafeState {
+  safeState(): Promise<void>;
+}
+
+/** A set of voltage outputs: DAC channels driving the input lines, or SMU channels. */
+export interface VoltageSource extends SafeState {
+  readonly kind: 'voltage-source';
+  /** Number of channels, indexed 0..channels-1 in the order of the bench wiring. */
+  readonly channels: number;
+  /** Inclusive output range of every channel, volts. */
+  readonly range: { readonly min: number; readonly max: number };
+  /** Set all channels at once (levels.length === channels). One round trip where possible. */
+  setVoltages(levels: Float64Array): Promise<void>;
+}
+
+/** A set of current outputs that inject the nudging currents at the output nodes. */
+export interface CurrentSource extends SafeState {
+  readonly kind: 'current-source';
+  readonly channels: number;
+  readonly range: { readonly min: number; readonly max: number };
+  /** Set all channels at once, amperes, positive = into the node. */
+  setCurrents(levels: Float64Array): Promise<void>;
+}
+
+export interface SampleOptions {
+  /** Time from this call to the hold instant, seconds (the settle time). Default 0. */
+  delay_s?: number;
+  /** Conversions averaged per channel after the hold. Default 1. */
+  averages?: number;
+}
+
+/** Sample-and-hold on every node channel at one instant, then bulk ADC read. */
+export interface NodeSampler {
+  readonly kind: 'node-sampler';
+  readonly channels: number;
+  /** Node voltages in channel order, volts. */
+  sampleAndRead(options?: SampleOptions): Promise<Float64Array>;
+}
+
+export type PulsePolarity = 'set' | 'reset';
+
+/** One programming pulse on one crossbar device. SET raises conductance, RESET lowers it. */
+export interface Pulse {
+  array: number;
+  row: number;
+  col: number;
+  polarity: PulsePolarity;
+  amplitude_V: number;
+  width_s: number;
+  /** Identical pulses applied back to back. Default 1. */
+  count?: number;
+}
+
+export interface PulseReport {
+  /** Pulses the programmer accepted and applied (sum of counts). */
+  applied: number;
+}
+
+/** Applies a batch of programming pulses, ideally as one binary block in one round trip. */
+export interface PulseProgrammer extends SafeState {
+  readonly kind: 'pulse-programmer';
+  applyPulses(batch: readonly Pulse[]): Promise<PulseReport>;
+}
+
+/** Geometry of one crossbar array. */
+export interface ArrayGeometry {
+  rows: number;
+  cols: number;
+}
+
+/** Reads conductances of a whole array at a read voltage, in bulk. */
+export interface ConductanceReader {
+  readonly kind: 'conductance-reader';
+  readonly arrays: readonly ArrayGeometry[];
+  /** Row-major conductances (rows*cols) in siemens. */
+  readConductances(array: number, readVoltage_V: number): Promise<Float64Array>;
+}
+
+/** Waits for physical time to pass. Real benches wait on the wall clock; the in-process
+ * simulated board advances its own clock, so training in simulation is not paced by real time. */
+export interface Timebase {
+  readonly kind: 'timebase';
+  wait(seconds: number): Promise<void>;
+  /** Seconds since an arbitrary origin, on the same clock that wait() advances. */
+  now(): number;
+}
+
+/** Everything an EqProp step needs, already mapped onto the network by the bench wiring:
+ * `inputs` drives the input lines (doubled/inverted lines included, in network order),
+ * `nudge` injects currents at output nodes, `sampler` reads every floating node (channel k is
+ * network node k in the order the network description defines). */
+export interface BenchCapabilities extends SafeState {
+  inputs: VoltageSource;
+  nudge: CurrentSource;
+  sampler: NodeSampler;
+  programmer: PulseProgrammer;
+  reader: ConductanceReader;
+  timebase: Timebase;
+}
+
+/** Raised by any capability implementation when a request would exceed a configured limit.
+ * Nothing has been sent to the instrument when this is thrown. */
+export class LimitError extends Error {
+  override readonly name = 'LimitError';
+  constructor(
+    readonly field: string,
+    readonly value: number,
+    readonly limit: { min: number; max: number },
+  ) {
+    super(`${field}=${value} is outside the configured limit [${limit.min}, ${limit.max}]`);
+  }
+}
