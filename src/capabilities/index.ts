@@ -103,6 +103,18 @@ export interface Timebase {
   now(): number;
 }
 
+/** Exact, noiseless access to every conductance of the network, in the network description's
+ * flat device order. Only the in-process simulated board offers it: the 'ideal' training mode
+ * applies continuous updates through it (no pulse quantisation) to separate the quality of the
+ * algorithm from the quality of the devices. */
+export interface IdealConductanceAccess {
+  readonly kind: 'ideal-conductance-access';
+  /** A copy of every conductance, siemens. */
+  read(): Float64Array;
+  /** Replace every conductance (clipped to the device range by the implementation). */
+  write(g_S: Float64Array): void;
+}
+
 /** Everything an EqProp step needs, already mapped onto the network by the bench wiring:
  * `inputs` drives the input lines (doubled/inverted lines included, in network order),
  * `nudge` injects currents at output nodes, `sampler` reads every floating node (channel k is
@@ -114,6 +126,7 @@ export interface BenchCapabilities extends SafeState {
   programmer: PulseProgrammer;
   reader: ConductanceReader;
   timebase: Timebase;
+  ideal?: IdealConductanceAccess;
 }
 
 /** Raised by any capability implementation when a request would exceed a configured limit.
