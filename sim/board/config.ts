@@ -1,0 +1,48 @@
+// Configuration of the in-process simulated board: the network, the device model, the
+// measurement chain, and the limits every capability call is checked against before it acts.
+import { z } from 'zod';
+import { networkSchema } from '../../src/network/description.ts';
+import { dacParamsSchema, measurementChainParamsSchema } from '../measurement/index.ts';
+
+const range = (what: string, min: number, max: number) =>
+  z
+    .object({ min: z.number(), max: z.number() })
+    .strict()
+    .refine((r) => r.min <= r.max, { message: `${what}.min must not exceed ${what}.max` })
+    .default({ min, max });
+
+export const simBoardLimitsSchema = z
+  .object({
+    /** Input-line voltages the sources may be asked for, V. */
+    inputVoltage_V: range('inputVoltage_V', -10, 10),
+    /** Nudging currents, A. */
+    nudgeCurrent_A: range('nudgeCurrent_A', -1e-3, 1e-3),
+    /** Programming pulse amplitude magnitude, V. */
+    pulseAmplitude_V: range('pulseAmplitude_V', 0, 5),
+    pulseWidth_s: range('pulseWidth_s', 1e-9, 1e-3),
+    /** Identical pulses in one request. */
+    pulseCount: range('pulseCount', 1, 100),
+    /** Conductance read voltage magnitude, V: kept below the devices' switching threshold. */
+    readVoltage_V: range('readVoltage_V', 0, 0.3),
+  })
+  .strict();
+
+export const simBoardConfigSchema = z
+  .object({
+    network: networkSchema,
+    /** A device preset name, or parameters (optionally `{ preset, ...overrides }`); see
+     * docs/device-models.md. Validated by sim/devices' parseDeviceParams. */
+    devices: z.union([z.string(), z.record(z.string(), z.unknown())]).default('ideal-linear'),
+    /** Initial conductances: uniform random in [gMin, gMax] per device, or one value, S. */
+    initialConductance: z.union([z.literal('random'), z.number().positive()]).default('random'),
+    dac: dacParamsSchema.prefault({}),
+    chain: measurementChainParamsSchema.prefault({}),
+    /** Time from the hold to the first ADC conversion, s. */
+    holdToRead_s: z.number().nonnegative().default(2e-6),
+    limits: simBoardLimitsSchema.prefault({}),
+    seed: z.number().int().nonnegative().default(0),
+  })
+  .strict();
+
+export type SimBoardConfig = z.infer<typeof simBoardConfigSchema>;
+export type SimBoardConfigInput = z.input<typeof simBoardConfigSchema>;
