@@ -1,0 +1,225 @@
+// The layered analog network of thesis §4.4 (Kendall et al. 2020) as a fast dedicated solver:
+// the training hot path. Input lines are ideal sources, so only the floating nodes (hidden and
+// output) are unknowns; amplifier outputs are eliminated analytically (row line = gain·V_h).
+//
+// Caching: the input array's contribution (Σ_r g_rc·x_r and Σ_r g_rc, one pass over the
+// 156,800 input devices of the digits network) is computed once per input vector and reused by
+// every later solve with equal input values (free phase, ±β nudged phases, settle, gradient);
+// the array sums are computed once per conductance update. g_S is a live reference: after
+// changing any conductance, call `conductancesChanged()`.
+import type { Circuit } from '../circuit/netlist.ts';
+import type { NetworkLayout } from '../../src/network/description.ts';
+import { coContent, conductingFraction, deviceVoltageDrops, exactGradient } from './energy.ts';
+import { NewtonSolver, solveWithFallback } from './newton.ts';
+import type { Fallback } from './newton.ts';
+import { NetworkStructure } from './structure.ts';
+import { layeredToCircuit } from './to-circuit.ts';
+import { integrateBdf2 } from './transient.ts';
+
+export interface SolveOptions {
+  /** Currents injected INTO the output nodes, A (length = outputNodes). */
+  nudge_A?: Float64Array;
+  /** Initial node voltages (e.g. the free-phase solution for a nudged phase). */
+  warmStart_V?: Float64Array;
+  /** Convergence: max |KCL residual| over the floating nodes, A. Default 1e-12. */
+  tol_A?: number;
+  /** Newton iterations per attempt (plain, each gmin / source step). Default 100. */
+  maxIterations?: number;
+}
+
+export interface DcSolution {
+  /** Floating-node voltages in layout order (hidden layers, then outputs). */
+  v_V: Float64Array;
+  /** Newton iterations, summed over fallback stages. */
+  iterations: number;
+  /** max |KCL| at v_V, A. */
+  residual_A: number;
+  converged: boolean;
+  fallback: Fallback;
+}
+
+export interface SettleOptions {
+  nudge_A?: Float64Array;
+  /** Integration step bound, s. Default duration_s / 200. */
+  maxStep_s?: number;
+}
+
+export class LayeredCircuit {
+  readonly layout: NetworkLayout;
+  private readonly s: NetworkStructure;
+  private readonly newton: NewtonSolver;
+  private readonly preparedInputs: Float64Array;
+  private prepared = false;
+  private conductancesPrepared = false;
+
+  constructor(layout: NetworkLayout, g_S: Float64Array) {
+    this.layout = layout;
+    this.s = new NetworkStructure(layout, g_S);
+    this.newton = new NewtonSolver(this.s);
+    this.preparedInputs = new Float64Array(layout.inputLines);
+  }
+
+  /** True when gain = backwardGain (or no amplifier): an energy-based (co-content) circuit. */
+  get reciprocal(): boolean {
+    return this.s.reciprocal;
+  }
+
+  /** Invalidates the cached input-array sums; call after changing any entry of g_S. */
+  conductancesChanged(): void {
+    this.prepared = false;
+    this.conductancesPrepared = false;
+  }
+
+  /** Computes the input array's contribution for these inputs unless already cached. */
+  prepare(inputs_V: Float64Array): void {
+    this.checkInputs(inputs_V);
+    if (!this.conductancesPrepared) {
+      this.s.prepareConductances();
+      this.conductancesPrepared = true;
+      this.prepared = false;
+    }
+    if (this.prepared && sameValues(this.preparedInputs, inputs_V)) return;
+    this.s.prepareInputs(inputs_V);
+    this.preparedInputs.set(inputs_V);
+    this.prepared = true;
+  }
+
+  solveDc(inputs_V: Float64Array, options: SolveOptions = {}): DcSolution {
+    this.prepare(inputs_V);
+    const nudge = this.checkNudge(options.nudge_A);
+    const start = new Float64Array(this.s.nodes);
+    if (options.warmStart_V) {
+      this.checkNodes('warmStart_V', options.warmStart_V);
+      start.set(options.warmStart_V);
+    } else {
+      start.fill(0.5 * (this.s.biasLow_V + this.s.biasHigh_V));
+    }
+    const v = Float64Array.from(start);
+    const r = solveWithFallback(
+      this.newton,
+      this.s,
+      v,
+      start,
+      nudge,
+      options.tol_A ?? 1e-12,
+      options.maxIterations ?? 100,
+    );
+    return {
+      v_V: v,
+      iterations: r.iterations,
+      residual_A: r.residual_A,
+      converged: r.converged,
+      fallback: r.fallback,
+    };
+  }
+
+  /** Transient from node state v0_V with the sources held for duration_s (BDF2 with the node
+   * capacitances); returns the node voltages at duration_s. Without capacitance the nodes follow
+   * the sources instantly and this is the DC solution. */
+  settle(
+    inputs_V: Float64Array,
+    v0_V: Float64Array,
+    duration_s: number,
+    options: SettleOptions = {},
+  ): Float64Array {
+    this.prepare(inputs_V);
+    this.checkNodes('v0_V', v0_V);
+    const nudge = this.checkNudge(options.nudge_A);
+    if (this.s.capacitance_F === 0) {
+      const dc = this.solveDc(inputs_V, { nudge_A: options.nudge_A, warmStart_V: v0_V });
+      if (!dc.converged) throw new Error(`settle: DC solve did not converge (residual ${dc.residual_A} A)`);
+      return dc.v_V;
+    }
+    const v = Float64Array.from(v0_V);
+    integrateBdf2(this.newton, v, {
+      capacitance_F: this.s.capacitance_F,
+      duration_s,
+      maxStep_s: options.maxStep_s ?? duration_s / 200,
+      nudge_A: nudge,
+      tol_A: 1e-12,
+      maxIterations: 100,
+    });
+    return v;
+  }
+
+  /** Fraction of the neuron diodes that conduct at v_V: incremental conductance at least the
+   * conductance of the node's crossbar devices, so the diode clamps the node (saturation). */
+  conductingDiodeFraction(inputs_V: Float64Array, v_V: Float64Array): number {
+    this.prepare(inputs_V);
+    this.checkNodes('v_V', v_V);
+    return conductingFraction(this.s, this.newton, v_V);
+  }
+
+  /** Voltage drop across every device, flat device order: row line (input line, hidden node, or
+   * amplifier output) minus column node. */
+  deviceVoltageDrops(inputs_V: Float64Array, v_V: Float64Array, out?: Float64Array): Float64Array {
+    this.checkInputs(inputs_V);
+    this.checkNodes('v_V', v_V);
+    const o = out ?? new Float64Array(this.layout.totalDevices);
+    if (o.length !== this.layout.totalDevices) {
+      throw new RangeError(`out has length ${o.length}, expected totalDevices = ${this.layout.totalDevices}`);
+    }
+    return deviceVoltageDrops(this.s, inputs_V, v_V, o);
+  }
+
+  /** Co-content / total pseudo-power (thesis Lemma 4.1, Eq. 4.7), nudging sources included;
+   * throws for non-reciprocal circuits (gain ≠ backwardGain). */
+  coContent(inputs_V: Float64Array, v_V: Float64Array, nudge_A?: Float64Array): number {
+    this.checkInputs(inputs_V);
+    this.checkNodes('v_V', v_V);
+    return coContent(this.s, inputs_V, v_V, this.checkNudge(nudge_A));
+  }
+
+  /** Exact dL/dg (flat device order) at the operating point v_V by the adjoint method, given
+   * dL/dV at the floating nodes. */
+  exactGradient(inputs_V: Float64Array, v_V: Float64Array, dLdv: Float64Array): Float64Array {
+    this.prepare(inputs_V);
+    this.checkNodes('v_V', v_V);
+    this.checkNodes('dLdv', dLdv);
+    return exactGradient(
+      this.s,
+      this.newton,
+      inputs_V,
+      v_V,
+      dLdv,
+      new Float64Array(this.layout.totalDevices),
+    );
+  }
+
+  /** The same circuit as a general netlist; `floatingNode[i]` is the circuit node of floating
+   * node i. The circuit's `conductances` is the live g_S array. */
+  toCircuit(inputs_V: Float64Array, nudge_A?: Float64Array): { circuit: Circuit; floatingNode: Int32Array } {
+    this.checkInputs(inputs_V);
+    return layeredToCircuit(this.s, inputs_V, this.checkNudge(nudge_A));
+  }
+
+  private checkInputs(inputs_V: Float64Array): void {
+    if (inputs_V.length !== this.layout.inputLines) {
+      throw new RangeError(
+        `inputs_V has length ${inputs_V.length}, expected inputLines = ${this.layout.inputLines}`,
+      );
+    }
+  }
+
+  private checkNodes(field: string, v: Float64Array): void {
+    if (v.length !== this.s.nodes) {
+      throw new RangeError(`${field} has length ${v.length}, expected floatingNodes = ${this.s.nodes}`);
+    }
+  }
+
+  private checkNudge(nudge_A: Float64Array | undefined): Float64Array | null {
+    if (!nudge_A) return null;
+    if (nudge_A.length !== this.layout.outputNodes) {
+      throw new RangeError(
+        `nudge_A has length ${nudge_A.length}, expected outputNodes = ${this.layout.outputNodes}`,
+      );
+    }
+    return nudge_A;
+  }
+}
+
+function sameValues(a: Float64Array, b: Float64Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
