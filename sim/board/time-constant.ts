@@ -7,7 +7,7 @@
 // (for the reciprocal circuit, adding a positive diagonal raises the smallest eigenvalue of the
 // nodal matrix). The circuit obeys C·dV/dt = −G·V + sources, so τ_max = C / λ_min(G).
 import type { NetworkLayout } from '../../src/network/description.ts';
-import { luFactor, luSolve } from '../network/dense-lu.ts';
+import { luFactor, luSolve } from '../circuit/dense-lu.ts';
 
 /** The nodal conductance matrix of the floating nodes (row-major, n×n), zero-bias diodes. */
 export function zeroBiasNodalMatrix(

@@ -7,7 +7,7 @@
 // complements S_j = D_j − a·b·G_jᵀ S_{j−1}⁻¹ G_j on the later, smaller layers (20×20 for the
 // digits network) and back substitution δ_{j−1} = S_{j−1}⁻¹ r'_{j−1} + b·S_{j−1}⁻¹ G_j δ_j.
 // The transposed system (adjoint) is the same with a and b swapped.
-import { luFactor, luSolve } from './dense-lu.ts';
+import { luFactor, luSolve } from '../circuit/dense-lu.ts';
 import type { NetworkStructure } from './structure.ts';
 
 export class BlockSolver {
