@@ -1,0 +1,108 @@
+// Configuration of an emulated bench (examples/emulated-bench.yaml, docs/emulators.md): the
+// simulated board every instrument shares, and each emulated instrument with its wiring to the
+// circuit, the servers it is reachable on and the faults it injects.
+import { z } from 'zod';
+import { simBoardConfigSchema } from '../board/index.ts';
+import type { NetworkLayout } from '../../src/network/description.ts';
+import { faultsSchema } from './faults.ts';
+
+const index = z.number().int().nonnegative();
+const port = z.number().int().min(0).max(65535);
+
+/** Where an SMU channel is connected: an input line (sourcing voltage) or an output node
+ * (index among the output nodes, sourcing current). */
+export const attachmentSchema = z.union([
+  z.object({ inputLine: index }).strict(),
+  z.object({ outputNode: index }).strict(),
+]);
+
+const serveSchema = z
+  .object({
+    /** Raw SCPI socket: true = ephemeral port, or a fixed port. */
+    socket: z.union([z.boolean(), z.object({ port }).strict()]).default(true),
+    /** Also on a serial pty pair created with socat. */
+    serial: z.boolean().default(false),
+  })
+  .strict()
+  .prefault({});
+
+const common = {
+  name: z.string().regex(/^[A-Za-z][\w-]*$/, 'name: letters, digits, _ and -, starting with a letter'),
+  serial: z.string().optional(),
+  faults: faultsSchema.prefault({}),
+};
+
+export const instrumentSchema = z.discriminatedUnion('kind', [
+  z.object({ ...common, kind: z.literal('crossbar-board'), serve: serveSchema }).strict(),
+  z
+    .object({ ...common, kind: z.literal('keithley-2450'), attach: attachmentSchema, serve: serveSchema })
+    .strict(),
+  z
+    .object({
+      ...common,
+      kind: z.literal('keysight-b2900'),
+      channels: z.array(attachmentSchema).min(1).max(4),
+      serve: serveSchema,
+    })
+    .strict(),
+  z
+    .object({
+      ...common,
+      kind: z.literal('modbus-dac'),
+      /** Input line driven by each output channel, in channel order. */
+      lines: z.array(index).min(1).max(32),
+      port: port.default(0),
+      unitId: z.number().int().min(1).max(247).default(1),
+    })
+    .strict(),
+]);
+
+export const emulatedBenchConfigSchema = z
+  .object({
+    /** Address every server binds; loopback by default. */
+    host: z.string().default('127.0.0.1'),
+    board: simBoardConfigSchema,
+    instruments: z.array(instrumentSchema).min(1),
+  })
+  .strict();
+
+export type InstrumentConfig = z.infer<typeof instrumentSchema>;
+export type EmulatedBenchConfig = z.infer<typeof emulatedBenchConfigSchema>;
+export type EmulatedBenchConfigInput = z.input<typeof emulatedBenchConfigSchema>;
+
+/** Checks the wiring against the network: indices exist, names are unique, and no input line or
+ * output node is driven by two instruments. Throws RangeError naming the field. */
+export function checkWiring(config: EmulatedBenchConfig, layout: NetworkLayout): void {
+  const names = new Set<string>();
+  const lineDrivers = new Map<number, string>();
+  const nodeDrivers = new Map<number, string>();
+  const claim = (field: string, attachment: z.infer<typeof attachmentSchema>) => {
+    const [kind, value, count, owners] =
+      'inputLine' in attachment
+        ? (['inputLine', attachment.inputLine, layout.inputLines, lineDrivers] as const)
+        : (['outputNode', attachment.outputNode, layout.outputNodes, nodeDrivers] as const);
+    if (value >= count) throw new RangeError(`${field}.${kind}: ${value} is outside 0..${count - 1}`);
+    const owner = owners.get(value);
+    if (owner !== undefined)
+      throw new RangeError(`${field}.${kind}: ${kind} ${value} is already driven by ${owner}`);
+    owners.set(value, field);
+  };
+  config.instruments.forEach((instrument, i) => {
+    const field = `instruments[${i}]`;
+    if (names.has(instrument.name)) throw new RangeError(`${field}.name: '${instrument.name}' is used twice`);
+    names.add(instrument.name);
+    switch (instrument.kind) {
+      case 'keithley-2450':
+        claim(`${field}.attach`, instrument.attach);
+        break;
+      case 'keysight-b2900':
+        instrument.channels.forEach((a, k) => claim(`${field}.channels[${k}]`, a));
+        break;
+      case 'modbus-dac':
+        instrument.lines.forEach((line, k) => claim(`${field}.lines[${k}]`, { inputLine: line }));
+        break;
+      case 'crossbar-board':
+        break;
+    }
+  });
+}
