@@ -96,12 +96,18 @@ test('a stuck instrument swallows the hit message and answers the next one', { t
   assert.equal(await client.query('*OPC?'), '1', 'the swallowed *IDN? never answers');
 });
 
-test('latency delays every reply by at least the configured time', { timeout: 5000 }, async () => {
-  const client = await open('slow');
-  const start = performance.now();
-  assert.match(await client.query('*IDN?'), /XBAR-EMU/);
-  assert.ok(performance.now() - start >= 55);
-});
+test(
+  'latency holds every reply back: nothing has arrived before the configured delay',
+  { timeout: 5000 },
+  async () => {
+    const client = await open('slow');
+    client.write('*IDN?');
+    // A timer shorter than the 60 ms latency always fires first (timers run in order of expiry).
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(client.pending.length, 0, 'a reply arrived before the configured latency');
+    assert.match((await client.readResponse()).toString('latin1'), /XBAR-EMU/);
+  },
+);
 
 test(
   'a Modbus exception code reaches the client, then the module answers again',
