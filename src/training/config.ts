@@ -1,0 +1,124 @@
+// Training configuration: a zod schema with every default documented (docs/training.md lists
+// them with their sources). Errors name the field path and the reason.
+import { z } from 'zod';
+
+const positive = (field: string) => z.number().positive(`${field} must be > 0`);
+const count = (field: string, min: number) =>
+  z.number().int(`${field} must be an integer`).min(min, `${field} must be >= ${min}`);
+
+const pulseShapeSchema = (polarity: string) =>
+  z
+    .object({
+      /** Pulse amplitude, V (the simulated devices' reference amplitude). */
+      amplitude_V: positive(`pulses.${polarity}.amplitude_V`).default(1.2),
+      /** Pulse width, s (the simulated devices' reference width). */
+      width_s: positive(`pulses.${polarity}.width_s`).default(100e-9),
+    })
+    .strict();
+
+export const settleConfigSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('fixed'), time_s: positive('settle.time_s').default(1e-5) }).strict(),
+  z
+    .object({
+      kind: z.literal('adaptive'),
+      interval_s: positive('settle.interval_s').default(1e-6),
+      tolerance_V: positive('settle.tolerance_V').default(5e-4),
+      maxReads: count('settle.maxReads', 2).default(50),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('time-constant'),
+      tau_s: positive('settle.tau_s'),
+      multiple: positive('settle.multiple').default(10),
+    })
+    .strict(),
+]);
+
+export const lossConfigSchema = z.discriminatedUnion('kind', [
+  z
+    .object({
+      kind: z.literal('squared-error'),
+      /** One-hot target scores, V (thesis Eq. 4.15: 1 and 0). */
+      target: z
+        .object({ on_V: z.number().default(1), off_V: z.number().default(0) })
+        .strict()
+        .prefault({}),
+    })
+    .strict(),
+  z
+    .object({
+      kind: z.literal('cross-entropy'),
+      temperature_V: positive('loss.temperature_V').default(0.1),
+    })
+    .strict(),
+]);
+
+export const pulseCountSchema = z.discriminatedUnion('policy', [
+  z.object({ policy: z.literal('one') }).strict(),
+  z
+    .object({
+      policy: z.literal('quantized'),
+      /** Estimate magnitude worth one pulse (V²/S). */
+      estimatePerPulse: positive('pulses.count.estimatePerPulse'),
+      maxCount: count('pulses.count.maxCount', 1).default(10),
+    })
+    .strict(),
+]);
+
+export const trainingConfigSchema = z
+  .object({
+    epochs: count('epochs', 1).default(10),
+    /** Samples per mini-batch (one programming step per mini-batch). */
+    batchSize: count('batchSize', 1).default(1),
+    shuffle: z.boolean().default(true),
+    /** Seeds the shuffling and the random sign of β. */
+    seed: z.number().int('seed must be an integer').default(0),
+    /** Nudging factor, S (thesis §4.4.4: β is a conductance). */
+    beta_S: positive('beta_S').default(1e-5),
+    estimator: z.enum(['one-sided', 'centered', 'random-sign']).default('centered'),
+    loss: lossConfigSchema.prefault({ kind: 'squared-error' }),
+    settle: settleConfigSchema.prefault({ kind: 'fixed' }),
+    /** ADC conversions averaged per node read. */
+    readsPerPhase: count('readsPerPhase', 1).default(1),
+    mode: z.enum(['pulses', 'ideal']).default('pulses'),
+    /** Ideal mode: Δg = −η ∇̂, η in S per unit of the estimate (S²/V²). */
+    learningRate: positive('learningRate').default(1e-9),
+    /** Multiplier of the estimate per network array (layer-wise learning rates, thesis §3.3.1). */
+    layerScale: z.array(z.number().nonnegative('layerScale entries must be >= 0')).optional(),
+    pulses: z
+      .object({
+        set: pulseShapeSchema('set').prefault({}),
+        reset: pulseShapeSchema('reset').prefault({}),
+        /** No pulse where |scaled estimate| ≤ deadBand (V²/S). */
+        deadBand: z.number().nonnegative('pulses.deadBand must be >= 0').default(0),
+        count: pulseCountSchema.prefault({ policy: 'one' }),
+        maxPulsesPerCall: count('pulses.maxPulsesPerCall', 1).default(4096),
+      })
+      .strict()
+      .prefault({}),
+    /** Row order of array 0 on the bench (src/training/weight-mapping.ts). */
+    inputPairing: z.enum(['blocked', 'interleaved']).default('blocked'),
+    verify: z
+      .object({
+        /** Read every conductance back after programming (one event per step). */
+        enabled: z.boolean().default(false),
+        readVoltage_V: positive('verify.readVoltage_V').default(0.1),
+      })
+      .strict()
+      .prefault({}),
+    /** Timeout of one capability call, ms; a wait gets its own duration on top. */
+    operationTimeout_ms: positive('operationTimeout_ms').default(10_000),
+  })
+  .strict();
+
+export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
+export type TrainingConfigInput = z.input<typeof trainingConfigSchema>;
+
+/** Parses a configuration; a failure is a RangeError listing each bad field as `path: reason`. */
+export function parseTrainingConfig(input: TrainingConfigInput = {}): TrainingConfig {
+  const r = trainingConfigSchema.safeParse(input);
+  if (r.success) return r.data;
+  const issues = r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+  throw new RangeError(`invalid training config: ${issues.join('; ')}`);
+}

@@ -1,0 +1,323 @@
+// The stages of one EqProp step as Observables of events over a BenchPort (thesis §4.3.2):
+// free phase → nudged phase(s) → release of the nudge → estimate, and after a mini-batch the
+// programming and the optional verification. Each stage records where it is in `ctx.position`
+// so that a failure is reported against the right phase (see guard.ts).
+import { EMPTY, concat, concatMap, defer, from, ignoreElements, map, of, reduce } from 'rxjs';
+import type { Observable } from 'rxjs';
+import { inputLineVoltages } from '../network/description.ts';
+import type { NetworkLayout } from '../network/description.ts';
+import type { Rng } from '../util/random.ts';
+import { timed } from './bench-port.ts';
+import type { BenchPort } from './bench-port.ts';
+import type { TrainingConfig } from './config.ts';
+import type { StepPhase } from './errors.ts';
+import { GradientAccumulator, deviceVoltageDrops } from './estimators.ts';
+import type { TrainingEvent } from './events.ts';
+import { applyIdealUpdate } from './ideal-update.ts';
+import { createLoss, nudgingCurrents, predictClass } from './losses.ts';
+import type { Loss } from './losses.ts';
+import { settleAndRead } from './settle.ts';
+import { planSignSgdPulses, pulseBatches } from './sign-sgd.ts';
+import { DeviceMap } from './weight-mapping.ts';
+
+export interface Position {
+  phase: StepPhase;
+  step: number | null;
+  sample: number | null;
+}
+
+/** Running totals of the free-phase results of a step, an epoch or an evaluation. */
+export interface Tally {
+  samples: number;
+  costSum: number;
+  correct: number;
+}
+
+export const emptyTally = (): Tally => ({ samples: 0, costSum: 0, correct: 0 });
+
+/** Everything the stages share: the bench, the configuration and reusable buffers. */
+export interface PipelineContext {
+  readonly port: BenchPort;
+  readonly layout: NetworkLayout;
+  readonly config: TrainingConfig;
+  readonly loss: Loss;
+  readonly map: DeviceMap;
+  /** Draws the sign of β per sample for the random-sign estimator. */
+  readonly signRng: Rng;
+  readonly accumulator: GradientAccumulator;
+  position: Position;
+  /** True until the nudge currents are known to be zero. */
+  nudgeLive: boolean;
+  readonly lines_V: Float64Array;
+  readonly zeroNudge_A: Float64Array;
+  readonly drops: [Float64Array, Float64Array];
+}
+
+export function createPipelineContext(
+  port: BenchPort,
+  layout: NetworkLayout,
+  config: TrainingConfig,
+  signRng: Rng,
+): PipelineContext {
+  if (config.mode === 'ideal' && port.ideal === undefined) {
+    throw new RangeError("mode: 'ideal' needs a bench with ideal conductance access (the simulated board)");
+  }
+  const n = layout.totalDevices;
+  return {
+    port,
+    layout,
+    config,
+    loss: createLoss(layout, config.loss),
+    map: DeviceMap.create(layout, port.physicalArrays, config.inputPairing),
+    signRng,
+    accumulator: new GradientAccumulator(n),
+    position: { phase: 'free', step: null, sample: null },
+    nudgeLive: true,
+    lines_V: new Float64Array(layout.inputLines),
+    zeroNudge_A: new Float64Array(layout.outputNodes),
+    drops: [new Float64Array(n), new Float64Array(n)],
+  };
+}
+
+/** One capability call with the configured timeout. */
+function call<T>(ctx: PipelineContext, operation: string, op: Observable<T>): Observable<T> {
+  return op.pipe(timed(operation, ctx.config.operationTimeout_ms));
+}
+
+/** phase-started, the phase's work, phase-ended, then the events the work produced. */
+function phase(
+  ctx: PipelineContext,
+  position: Position,
+  work: () => Observable<{ reads: number; events: TrainingEvent[] }>,
+): Observable<TrainingEvent> {
+  return defer(() => {
+    ctx.position = position;
+    const { phase: p, step, sample } = position;
+    return concat(
+      of<TrainingEvent>({ type: 'phase-started', t_s: ctx.port.now(), step, sample, phase: p }),
+      work().pipe(
+        concatMap(({ reads, events }) =>
+          from<TrainingEvent[]>([
+            { type: 'phase-ended', t_s: ctx.port.now(), step, sample, phase: p, reads },
+            ...events,
+          ]),
+        ),
+      ),
+    );
+  });
+}
+
+function settled(ctx: PipelineContext) {
+  return settleAndRead(ctx.port, ctx.config.settle, {
+    averages: ctx.config.readsPerPhase,
+    operationTimeout_ms: ctx.config.operationTimeout_ms,
+  });
+}
+
+/** The free-phase result of one sample. */
+export interface FreeResult {
+  nodes_V: Float64Array;
+  cost: number;
+  prediction: number;
+}
+
+/** Inputs → settle → hold and read (thesis §4.3.2, free phase); the loss and prediction. */
+export function freePhase(
+  ctx: PipelineContext,
+  step: number | null,
+  sample: number,
+  x_V: Float64Array,
+  label: number,
+  tally: Tally,
+  result: (free: FreeResult) => void,
+): Observable<TrainingEvent> {
+  return phase(ctx, { phase: 'free', step, sample }, () => {
+    const lines = inputLineVoltages(ctx.layout, x_V);
+    ctx.lines_V.set(lines);
+    const release = ctx.nudgeLive
+      ? call(ctx, 'nudge.setCurrents', ctx.port.setNudge(ctx.zeroNudge_A))
+      : EMPTY;
+    return concat(
+      release.pipe(ignoreElements()),
+      call(ctx, 'inputs.setVoltages', ctx.port.setInputs(lines)).pipe(ignoreElements()),
+      settled(ctx),
+    ).pipe(
+      map(({ nodes_V, reads }) => {
+        ctx.nudgeLive = false;
+        const { outputOffset, outputNodes } = ctx.layout;
+        const out = nodes_V.subarray(outputOffset, outputOffset + outputNodes);
+        const scores = ctx.loss.scores(out);
+        const cost = ctx.loss.cost(out, label);
+        const prediction = predictClass(scores);
+        tally.samples++;
+        tally.costSum += cost;
+        if (prediction === label) tally.correct++;
+        result({ nodes_V, cost, prediction });
+        const events: TrainingEvent[] = [
+          { type: 'free-state', step, sample, nodes_V },
+          { type: 'loss', step, sample, label, prediction, cost, scores },
+        ];
+        return { reads, events };
+      }),
+    );
+  });
+}
+
+/** Sources I = −β_signed ∂C/∂V computed at the free state (thesis Eq. 4.16) → settle → read. */
+function nudgedPhase(
+  ctx: PipelineContext,
+  which: 'nudged-plus' | 'nudged-minus',
+  step: number,
+  sample: number,
+  free: FreeResult,
+  label: number,
+  beta_S: number,
+  result: (nodes_V: Float64Array) => void,
+): Observable<TrainingEvent> {
+  return phase(ctx, { phase: which, step, sample }, () => {
+    const { outputOffset, outputNodes } = ctx.layout;
+    const out = free.nodes_V.subarray(outputOffset, outputOffset + outputNodes);
+    const currents = nudgingCurrents(ctx.loss, out, label, beta_S);
+    ctx.nudgeLive = true;
+    return concat(
+      call(ctx, 'nudge.setCurrents', ctx.port.setNudge(currents)).pipe(ignoreElements()),
+      settled(ctx),
+    ).pipe(
+      map(({ nodes_V, reads }) => {
+        result(nodes_V);
+        return { reads, events: [{ type: 'nudged-state', step, sample, beta_S, nodes_V } as TrainingEvent] };
+      }),
+    );
+  });
+}
+
+/** Nudge currents back to zero after the last nudged phase of a sample. */
+function releasePhase(ctx: PipelineContext, step: number, sample: number): Observable<TrainingEvent> {
+  return phase(ctx, { phase: 'release', step, sample }, () =>
+    concat(
+      call(ctx, 'nudge.setCurrents', ctx.port.setNudge(ctx.zeroNudge_A)).pipe(ignoreElements()),
+      defer(() => {
+        ctx.nudgeLive = false;
+        return of({ reads: 0, events: [] });
+      }),
+    ),
+  );
+}
+
+/** Free phase, nudged phase(s) per the estimator, release, and the sample's estimate added to
+ * the mini-batch accumulator (thesis Eq. 4.13 / Eq. 2.10; random sign of β, §5.3). */
+export function trainSample(
+  ctx: PipelineContext,
+  step: number,
+  sample: number,
+  x_V: Float64Array,
+  label: number,
+  tally: Tally,
+): Observable<TrainingEvent> {
+  let free: FreeResult | null = null;
+  let plus: Float64Array | null = null;
+  let minus: Float64Array | null = null;
+  const beta = ctx.config.beta_S;
+  return defer(() => {
+    const estimator = ctx.config.estimator;
+    const signedBeta = estimator === 'random-sign' && ctx.signRng.uniform() < 0.5 ? -beta : beta;
+    const nudged = (which: 'nudged-plus' | 'nudged-minus', b: number, keep: (v: Float64Array) => void) =>
+      defer(() => nudgedPhase(ctx, which, step, sample, free!, label, b, keep));
+    return concat(
+      freePhase(ctx, step, sample, x_V, label, tally, (f) => (free = f)),
+      nudged(signedBeta < 0 ? 'nudged-minus' : 'nudged-plus', signedBeta, (v) => (plus = v)),
+      estimator === 'centered' ? nudged('nudged-minus', -beta, (v) => (minus = v)) : EMPTY,
+      releasePhase(ctx, step, sample),
+      defer(() => {
+        const [a, b] = ctx.drops;
+        const lines = ctx.lines_V;
+        if (estimator === 'centered') {
+          deviceVoltageDrops(ctx.layout, lines, plus!, a);
+          deviceVoltageDrops(ctx.layout, lines, minus!, b);
+          ctx.accumulator.addCentered(a, b, beta);
+        } else {
+          deviceVoltageDrops(ctx.layout, lines, free!.nodes_V, a);
+          deviceVoltageDrops(ctx.layout, lines, plus!, b);
+          ctx.accumulator.addOneSided(a, b, signedBeta);
+        }
+        return EMPTY;
+      }),
+    );
+  });
+}
+
+/** Programs the mini-batch estimate: sign-SGD pulses, or the continuous ideal step. */
+export function programPhase(ctx: PipelineContext, step: number): Observable<TrainingEvent> {
+  return phase(ctx, { phase: 'program', step, sample: null }, () => {
+    const gradient = ctx.accumulator.mean();
+    const { config } = ctx;
+    if (config.mode === 'ideal') {
+      const r = applyIdealUpdate(
+        ctx.port.ideal!,
+        ctx.layout,
+        gradient,
+        config.learningRate,
+        config.layerScale,
+      );
+      return of({
+        reads: 0,
+        events: [{ type: 'ideal-update', t_s: ctx.port.now(), step, ...r } as TrainingEvent],
+      });
+    }
+    const plan = planSignSgdPulses(gradient, ctx.map, { ...config.pulses, layerScale: config.layerScale });
+    return from(pulseBatches(plan.pulses, config.pulses.maxPulsesPerCall)).pipe(
+      concatMap((batch) => call(ctx, 'programmer.applyPulses', ctx.port.applyPulses(batch))),
+      reduce((applied, report) => applied + report.applied, 0),
+      map((applied) => ({
+        reads: 0,
+        events: [
+          {
+            type: 'pulses-applied',
+            t_s: ctx.port.now(),
+            step,
+            requested: plan.setPulses + plan.resetPulses,
+            applied,
+            setPulses: plan.setPulses,
+            resetPulses: plan.resetPulses,
+            idleDevices: plan.idleDevices,
+          } as TrainingEvent,
+        ],
+      })),
+    );
+  });
+}
+
+/** Reads every used physical array back, in network device order. */
+export function readNetworkConductances(
+  port: BenchPort,
+  deviceMap: DeviceMap,
+  readVoltage_V: number,
+  operationTimeout_ms: number,
+): Observable<Float64Array> {
+  return from(deviceMap.usedPhysicalArrays).pipe(
+    concatMap((a) =>
+      port.readConductances(a, readVoltage_V).pipe(
+        timed('reader.readConductances', operationTimeout_ms),
+        map((g) => [a, g] as const),
+      ),
+    ),
+    reduce((reads, [a, g]) => reads.set(a, g), new Map<number, Float64Array>()),
+    map((reads) => deviceMap.gather(reads)),
+  );
+}
+
+export function verifyPhase(ctx: PipelineContext, step: number): Observable<TrainingEvent> {
+  return phase(ctx, { phase: 'verify', step, sample: null }, () =>
+    readNetworkConductances(
+      ctx.port,
+      ctx.map,
+      ctx.config.verify.readVoltage_V,
+      ctx.config.operationTimeout_ms,
+    ).pipe(
+      map((g_S) => ({
+        reads: 0,
+        events: [{ type: 'conductances-verified', t_s: ctx.port.now(), step, g_S } as TrainingEvent],
+      })),
+    ),
+  );
+}

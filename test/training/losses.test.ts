@@ -1,0 +1,103 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { layoutNetwork } from '../../src/network/description.ts';
+import { createLoss, nudgingCurrents, predictClass } from '../../src/training/losses.ts';
+import type { Loss, LossConfig } from '../../src/training/losses.ts';
+import { Rng } from '../../src/util/random.ts';
+
+const squared: LossConfig = { kind: 'squared-error', target: { on_V: 1, off_V: 0 } };
+const crossEntropy: LossConfig = { kind: 'cross-entropy', temperature_V: 0.2 };
+
+function lossFor(config: LossConfig, differentialOutputs: boolean): Loss {
+  return createLoss(layoutNetwork({ inputs: 2, hidden: [3], outputs: 3, differentialOutputs }), config);
+}
+
+/** Central finite difference of C with respect to each output voltage. */
+function numericGradient(loss: Loss, out: Float64Array, label: number): Float64Array {
+  const h = 1e-6;
+  const g = new Float64Array(out.length);
+  for (let i = 0; i < out.length; i++) {
+    const up = Float64Array.from(out);
+    const down = Float64Array.from(out);
+    up[i] += h;
+    down[i] -= h;
+    g[i] = (loss.cost(up, label) - loss.cost(down, label)) / (2 * h);
+  }
+  return g;
+}
+
+describe('losses', () => {
+  test('squared error on differential outputs is thesis Eq. 4.15 and its currents are Eq. 4.16', () => {
+    const loss = lossFor(squared, true);
+    const out = Float64Array.of(0.3, -0.1, 0.05, 0.2, -0.4, 0.1); // (Y+, Y−) per class
+    const label = 1;
+    const Y = [0, 1, 0];
+    let c = 0;
+    for (let k = 0; k < 3; k++) c += 0.5 * (out[2 * k] - out[2 * k + 1] - Y[k]) ** 2;
+    assert.ok(Math.abs(loss.cost(out, label) - c) < 1e-15);
+    const beta = 2e-6;
+    const i = nudgingCurrents(loss, out, label, beta);
+    for (let k = 0; k < 3; k++) {
+      const plus = beta * (Y[k] + out[2 * k + 1] - out[2 * k]);
+      assert.ok(Math.abs(i[2 * k] - plus) < 1e-20, `I${k}+`);
+      assert.ok(Math.abs(i[2 * k + 1] + plus) < 1e-20, `I${k}− = −I${k}+`);
+    }
+  });
+
+  for (const [name, config] of [
+    ['squared error', squared],
+    ['cross-entropy', crossEntropy],
+  ] as const) {
+    for (const differential of [true, false]) {
+      test(`${name} (${differential ? 'differential' : 'single-ended'}): I = −β ∂C/∂V matches finite differences`, () => {
+        const loss = lossFor(config, differential);
+        const rng = new Rng(7);
+        for (let trial = 0; trial < 5; trial++) {
+          const out = Float64Array.from({ length: loss.outputNodes }, () => rng.range(-0.5, 0.5));
+          const label = trial % 3;
+          const beta = 1e-5;
+          const currents = nudgingCurrents(loss, out, label, beta);
+          const numeric = numericGradient(loss, out, label);
+          for (let i = 0; i < out.length; i++) {
+            assert.ok(
+              Math.abs(currents[i] + beta * numeric[i]) < 1e-9 * beta,
+              `node ${i}: ${currents[i]} vs ${-beta * numeric[i]}`,
+            );
+          }
+        }
+      });
+    }
+  }
+
+  test('cross-entropy is T² times −log softmax(s/T) of the label', () => {
+    const loss = lossFor(crossEntropy, true);
+    const out = Float64Array.of(0.2, 0, 0, 0.1, 0.3, 0.3); // scores 0.2, −0.1, 0
+    const t = 0.2;
+    const s = [0.2, -0.1, 0];
+    const z = s.reduce((a, v) => a + Math.exp(v / t), 0);
+    for (let y = 0; y < 3; y++) {
+      const expected = t * t * -Math.log(Math.exp(s[y] / t) / z);
+      assert.ok(Math.abs(loss.cost(out, y) - expected) < 1e-12);
+    }
+  });
+
+  test('cross-entropy stays finite for scores far beyond the temperature', () => {
+    const loss = lossFor({ kind: 'cross-entropy', temperature_V: 1e-3 }, false);
+    const out = Float64Array.of(5, -5, 0);
+    assert.ok(Number.isFinite(loss.cost(out, 1)));
+    assert.ok(Math.abs(loss.cost(out, 1) - (1e-6 * 10) / 1e-3) < 1e-9);
+    assert.ok(nudgingCurrents(loss, out, 0, 1).every(Number.isFinite));
+  });
+
+  test('prediction is the argmax of the scores Ŷk+ − Ŷk− (thesis Eq. 4.14)', () => {
+    const loss = lossFor(squared, true);
+    const out = Float64Array.of(0.4, 0.4, 0.1, -0.3, 0.5, 0.2); // scores 0, 0.4, 0.3
+    assert.equal(predictClass(loss.scores(out)), 1);
+  });
+
+  test('a label outside the classes is refused', () => {
+    const loss = lossFor(squared, true);
+    assert.throws(() => loss.cost(new Float64Array(6), 3), /label 3 is not a class index in 0\.\.2/);
+    assert.throws(() => loss.cost(new Float64Array(5), 0), /5 values, the network has 6 output nodes/);
+  });
+});
