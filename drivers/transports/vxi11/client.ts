@@ -1,12 +1,12 @@
 // VXI-11 client transport for `TCPIP[board]::host[::device]::INSTR` resources: finds the core
 // channel with the portmapper, opens a link, and maps the MessageTransport calls onto
-// device_write / device_read / device_clear. One operation runs at a time; a link lost with its
-// connection is re-created on the next call, after a back-off that grows with each failure.
+// device_write / device_read / device_clear. One operation runs at a time. When the connection
+// drops, isOpen turns false and calls fail until close() + open() (InstrumentSession does that,
+// with back-off) create a new link.
 
-import { setTimeout as delay } from 'node:timers/promises';
 import { randomInt } from 'node:crypto';
 import type { Logger } from 'pino';
-import { parseResource } from '../resource-string.ts';
+import { formatResource, parseResource, type ParsedVxi11Resource } from '../resource-string.ts';
 import {
   TransportError,
   TransportTimeoutError,
@@ -71,25 +71,27 @@ interface Link {
   maxRecvSize: number;
 }
 
-const MAX_BACKOFF_MS = 5000;
-
 export class Vxi11Transport implements MessageTransport {
   readonly host: string;
   readonly deviceName: string;
   readonly #options: Required<Omit<Vxi11TransportOptions, 'corePort' | 'termChar' | 'logger'>> &
     Pick<Vxi11TransportOptions, 'corePort' | 'termChar' | 'logger'>;
+  readonly resource: string;
   #link: Link | undefined;
-  #opened = false;
-  #backoff_ms = 0;
+  /** Why the link went down on its own, for the errors of later calls. */
+  #lostReason: string | undefined;
   #queue: Promise<unknown> = Promise.resolve();
 
-  constructor(
-    readonly resource: string,
-    options: Vxi11TransportOptions = {},
-  ) {
-    const parsed = parseResource(resource);
+  /** `resource` is a `TCPIP[board]::host[::device][::INSTR]` string or its parsed form. */
+  constructor(resource: string | ParsedVxi11Resource, options: Vxi11TransportOptions = {}) {
+    const parsed = typeof resource === 'string' ? parseResource(resource) : resource;
+    this.resource = typeof resource === 'string' ? resource : formatResource(resource);
     if (parsed.kind !== 'vxi11')
-      throw new TransportError(resource, 'open', 'is not a VXI-11 resource (TCPIP::host[::device]::INSTR)');
+      throw new TransportError(
+        this.resource,
+        'open',
+        'is not a VXI-11 resource (TCPIP::host[::device]::INSTR)',
+      );
     this.host = parsed.host;
     this.deviceName = parsed.lanDeviceName;
     this.#options = {
@@ -105,7 +107,7 @@ export class Vxi11Transport implements MessageTransport {
   }
 
   get isOpen(): boolean {
-    return this.#opened;
+    return this.#link !== undefined;
   }
 
   /** maxRecvSize the device announced (writes are split into chunks of this size). */
@@ -115,17 +117,17 @@ export class Vxi11Transport implements MessageTransport {
 
   open(): Promise<void> {
     return this.#serial(async () => {
-      if (this.#opened) return;
+      if (this.#link) return;
+      this.#lostReason = undefined;
       this.#link = await this.#createLink();
-      this.#opened = true;
     });
   }
 
   close(): Promise<void> {
     return this.#serial(async () => {
-      this.#opened = false;
       const link = this.#link;
       this.#link = undefined;
+      this.#lostReason = undefined;
       if (!link) return;
       try {
         if (link.rpc.isConnected)
@@ -149,7 +151,7 @@ export class Vxi11Transport implements MessageTransport {
   write(message: string | Uint8Array, options?: ReadOptions): Promise<void> {
     const data = typeof message === 'string' ? Buffer.from(message, 'latin1') : message;
     return this.#serial(async () => {
-      const link = await this.#ensureLink('device_write');
+      const link = this.#requireLink('device_write');
       this.#options.logger?.debug({ resource: this.resource, tx: Buffer.from(data).toString('latin1') });
       let offset = 0;
       do {
@@ -191,7 +193,7 @@ export class Vxi11Transport implements MessageTransport {
   /** device_readstb: the IEEE 488.2 status byte. */
   readStb(): Promise<number> {
     return this.#serial(async () => {
-      const link = await this.#ensureLink('device_readstb');
+      const link = this.#requireLink('device_readstb');
       const resp = decode.readStbResp(
         await this.#call(link, 'device_readstb', 'device_readstb', undefined, (io) =>
           encode.genericParms({ ...io, lid: link.lid, flags: this.#flags(0) }),
@@ -217,7 +219,7 @@ export class Vxi11Transport implements MessageTransport {
   /** device_lock: waits up to lockTimeout_ms (the option) for another link's lock. */
   lock(): Promise<void> {
     return this.#serial(async () => {
-      const link = await this.#ensureLink('device_lock');
+      const link = this.#requireLink('device_lock');
       const args = encode.lockParms({
         lid: link.lid,
         flags: this.#flags(0),
@@ -235,7 +237,7 @@ export class Vxi11Transport implements MessageTransport {
 
   unlock(): Promise<void> {
     return this.#serial(async () => {
-      const link = await this.#ensureLink('device_unlock');
+      const link = this.#requireLink('device_unlock');
       const reply = await link.rpc.call(
         CoreProcedure.device_unlock,
         encode.link(link.lid),
@@ -269,7 +271,7 @@ export class Vxi11Transport implements MessageTransport {
     useTermChar: boolean,
     limit = Infinity,
   ): Promise<Uint8Array> {
-    const link = await this.#ensureLink(operation);
+    const link = this.#requireLink(operation);
     const termChar = useTermChar ? this.#options.termChar : undefined;
     const chunks: Uint8Array[] = [];
     let got = 0;
@@ -297,7 +299,7 @@ export class Vxi11Transport implements MessageTransport {
 
   #generic(procedure: 'device_clear' | 'device_trigger' | 'device_remote' | 'device_local'): Promise<void> {
     return this.#serial(async () => {
-      const link = await this.#ensureLink(procedure);
+      const link = this.#requireLink(procedure);
       const reply = await this.#call(link, procedure, procedure, undefined, (io) =>
         encode.genericParms({ ...io, lid: link.lid, flags: this.#flags(0) }),
       );
@@ -379,12 +381,11 @@ export class Vxi11Transport implements MessageTransport {
         abortPort: resp.abortPort,
         maxRecvSize: Math.max(resp.maxRecvSize, 1),
       };
-      rpc.onClose = () => {
-        if (this.#link === link) this.#link = undefined;
-        logger?.warn(
-          { resource: this.resource },
-          'vxi11: connection lost; the link is re-created on the next call',
-        );
+      rpc.onClose = (reason) => {
+        if (this.#link !== link) return;
+        this.#link = undefined;
+        this.#lostReason = reason;
+        logger?.warn({ resource: this.resource, reason }, 'vxi11: link lost');
       };
       return link;
     } catch (error) {
@@ -393,19 +394,12 @@ export class Vxi11Transport implements MessageTransport {
     }
   }
 
-  /** The open link, re-created (after the current back-off) if its connection was lost. */
-  async #ensureLink(operation: string): Promise<Link> {
-    if (!this.#opened) throw new TransportError(this.resource, operation, 'transport is not open');
+  #requireLink(operation: string): Link {
     if (this.#link) return this.#link;
-    await delay(this.#backoff_ms);
-    try {
-      this.#link = await this.#createLink();
-      this.#backoff_ms = 0;
-      return this.#link;
-    } catch (error) {
-      this.#backoff_ms = Math.min(Math.max(100, this.#backoff_ms * 2), MAX_BACKOFF_MS);
-      throw error;
-    }
+    const reason = this.#lostReason
+      ? `link lost (${this.#lostReason}); close and reopen`
+      : 'transport is not open';
+    throw new TransportError(this.resource, operation, reason);
   }
 
   #serial<T>(operation: () => Promise<T>): Promise<T> {

@@ -8,10 +8,6 @@ export class DeviceLocks {
   readonly #owners = new Map<string, number>();
   readonly #waiters = new Map<string, Set<() => void>>();
 
-  ownerOf(device: string): number | undefined {
-    return this.#owners.get(device);
-  }
-
   /** Waits until `device` is unlocked or locked by `lid`. Resolves with 0, error 11 (locked by
    * another link after lock_timeout, or at once without waitlock) or error 23 (aborted). */
   async awaitAccess(

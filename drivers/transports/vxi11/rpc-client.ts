@@ -38,7 +38,7 @@ export class RpcTcpClient {
   readonly #pending = new Map<number, PendingCall>();
   #nextXid = randomInt(1, 0x7fff_ffff);
   #closedReason: string | undefined;
-  #onClose: (() => void) | undefined;
+  #onClose: ((reason: string) => void) | undefined;
 
   private constructor(
     readonly resource: string,
@@ -97,8 +97,8 @@ export class RpcTcpClient {
     return this.#closedReason === undefined;
   }
 
-  /** Called once when the connection ends for any reason other than close(). */
-  set onClose(listener: () => void) {
+  /** Called once, with the reason, when the connection ends other than by close(). */
+  set onClose(listener: (reason: string) => void) {
     this.#onClose = listener;
   }
 
@@ -154,6 +154,6 @@ export class RpcTcpClient {
     this.#pending.clear();
     const listener = this.#onClose;
     this.#onClose = undefined;
-    listener?.();
+    listener?.(reason);
   }
 }

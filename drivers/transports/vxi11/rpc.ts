@@ -142,16 +142,6 @@ export function encodeRpcMismatchReply(xid: number): Uint8Array {
     .bytes();
 }
 
-export function encodeAuthErrorReply(xid: number, authStat: number): Uint8Array {
-  return new XdrWriter()
-    .uint(xid)
-    .int(MessageType.REPLY)
-    .int(ReplyStat.MSG_DENIED)
-    .int(RejectStat.AUTH_ERROR)
-    .int(authStat)
-    .bytes();
-}
-
 export function decodeReply(message: Uint8Array): RpcReply {
   const r = new XdrReader(message);
   const xid = r.uint();

@@ -51,9 +51,10 @@ export interface Vxi11ServerOptions {
   /** Core and abort channel ports, ephemeral by default. */
   corePort?: number;
   abortPort?: number;
-  /** A started portmapper to register with (shared by several servers on different hosts
-   * is not possible: the mapping is per program). Otherwise the server starts its own on
-   * `portmapperPort` (0, the default, picks a free port; 111 is where stock clients look). */
+  /** A started portmapper to register the core channel with. It holds one VXI-11 mapping, so
+   * one server per portmapper: serve several instruments as devices inst0, inst1, ... of one
+   * server. Without it the server starts its own on `portmapperPort` (0, the default, picks a
+   * free port; 111 is where stock VISA clients look and needs root or CAP_NET_BIND_SERVICE). */
   portmapper?: PortmapperServer;
   portmapperPort?: number;
   /** maxRecvSize announced by create_link: the largest device_write data accepted. */
@@ -109,23 +110,31 @@ export class Vxi11Server {
     return `TCPIP0::${host}::${deviceName}::INSTR`;
   }
 
+  /** Binds the core and abort channels and the portmapper (its own, or registers with the
+   * one given). On failure (e.g. EADDRINUSE on 111) everything bound so far is closed again. */
   async start(): Promise<Vxi11ServerAddress> {
-    const corePort = await this.#core.listen(this.#options.corePort ?? 0, this.host);
-    const abortPort = await this.#abort.listen(this.#options.abortPort ?? 0, this.host);
-    this.#operations.abortPort = abortPort;
-    this.#portmapper = this.#options.portmapper;
-    if (!this.#portmapper) {
-      this.#portmapper = new PortmapperServer({ host: this.host, logger: this.#options.logger });
-      await this.#portmapper.start(this.#options.portmapperPort ?? 0);
-      this.#ownsPortmapper = true;
+    try {
+      const corePort = await this.#core.listen(this.#options.corePort ?? 0, this.host);
+      const abortPort = await this.#abort.listen(this.#options.abortPort ?? 0, this.host);
+      this.#operations.abortPort = abortPort;
+      const portmapper =
+        this.#options.portmapper ?? new PortmapperServer({ host: this.host, logger: this.#options.logger });
+      if (!this.#options.portmapper) {
+        await portmapper.start(this.#options.portmapperPort ?? 0);
+        this.#ownsPortmapper = true;
+      }
+      this.#portmapper = portmapper;
+      const mapping = { ...DEVICE_CORE, protocol: IPPROTO_TCP, port: corePort };
+      if (!portmapper.set(mapping))
+        throw new Error(
+          `Vxi11Server: the portmapper already maps VXI-11 core to port ${portmapper.lookup(mapping)}`,
+        );
+      this.#address = { host: this.host, corePort, abortPort, portmapperPort: portmapper.port };
+      return this.#address;
+    } catch (error) {
+      await this.close();
+      throw error;
     }
-    const mapping = { ...DEVICE_CORE, protocol: IPPROTO_TCP, port: corePort };
-    if (!this.#portmapper.set(mapping))
-      throw new Error(
-        `Vxi11Server: the portmapper already maps VXI-11 core to port ${this.#portmapper.lookup(mapping)}`,
-      );
-    this.#address = { host: this.host, corePort, abortPort, portmapperPort: this.#portmapper.port };
-    return this.#address;
   }
 
   /** Links currently open (for tests and diagnostics). */
@@ -144,10 +153,11 @@ export class Vxi11Server {
     await this.#abort.close();
     for (const link of [...this.#links.values()]) this.#destroy(link);
     if (this.#portmapper) {
-      this.#portmapper.unset(DEVICE_CORE.program, DEVICE_CORE.version);
+      if (this.#address) this.#portmapper.unset(DEVICE_CORE.program, DEVICE_CORE.version);
       if (this.#ownsPortmapper) await this.#portmapper.close();
     }
     this.#portmapper = undefined;
+    this.#ownsPortmapper = false;
     this.#address = undefined;
   }
 

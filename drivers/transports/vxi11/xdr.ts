@@ -34,15 +34,6 @@ export class XdrWriter {
     return this.#push(bytes);
   }
 
-  /** RFC 4506 §4.5: signed 64-bit hyper. */
-  hyper(value: bigint): this {
-    if (BigInt.asIntN(64, value) !== value)
-      throw new XdrError(`hyper ${value} is outside the signed 64-bit range`);
-    const bytes = new Uint8Array(8);
-    new DataView(bytes.buffer).setBigInt64(0, value);
-    return this.#push(bytes);
-  }
-
   /** RFC 4506 §4.4: an enum-valued int, 0 for FALSE and 1 for TRUE. */
   bool(value: boolean): this {
     return this.int(value ? 1 : 0);
@@ -105,10 +96,6 @@ export class XdrReader {
 
   uint(): number {
     return this.#view.getUint32(this.#take(4, 'unsigned int'));
-  }
-
-  hyper(): bigint {
-    return this.#view.getBigInt64(this.#take(8, 'hyper'));
   }
 
   bool(): boolean {
