@@ -18,7 +18,6 @@ import type {
 } from '../../src/capabilities/index.ts';
 import {
   encodeBinary,
-  encodeDefiniteBlock,
   formatNumber,
   ScpiResponseError,
   type BinaryFormat,
@@ -309,29 +308,15 @@ export class CrossbarBoard {
     return values;
   }
 
-  // ScpiClient has no "block then a trailing query" call, so the message is assembled here and
-  // written on the client's transport inside a client transaction (the lock keeps it atomic).
-  #sendBatch(records: Uint8Array): Promise<number> {
-    const header = Buffer.from('PROG:PULS:BATC ', 'latin1');
-    const block = encodeDefiniteBlock(records);
-    const message = Buffer.concat([header, block, Buffer.from(';BATC:COUN?', 'latin1')]);
+  /** The records block and the count query in one message (§5), one round trip. */
+  async #sendBatch(records: Uint8Array): Promise<number> {
     const io =
       this.config.pulseTimeout_ms === undefined ? undefined : { timeout_ms: this.config.pulseTimeout_ms };
-    return this.client.transaction(async () => {
-      await this.client.transport.write(message, io);
-      const reply = Buffer.from(await this.client.transport.read(io))
-        .toString('latin1')
-        .trim();
-      if (!/^\d+$/.test(reply)) {
-        throw new ScpiResponseError(
-          this.client.resource,
-          'PROG:PULS:BATC:COUN?',
-          reply,
-          'is not an NR1 count',
-        );
-      }
-      return Number(reply);
-    });
+    const reply = await this.client.queryWithBlock('PROG:PULS:BATC', records, 'BATC:COUN?', io);
+    if (!/^\d+$/.test(reply)) {
+      throw new ScpiResponseError(this.client.resource, 'PROG:PULS:BATC:COUN?', reply, 'is not an NR1 count');
+    }
+    return Number(reply);
   }
 
   #requireConfigured(operation: string): void {

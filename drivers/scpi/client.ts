@@ -113,6 +113,15 @@ export class ScpiSession {
     return this.run(() => this.exchange.sendBlock(header, payload, options));
   }
 
+  /**
+   * Sends `<header> #<n><len><payload>;<query>` as one program message and returns the query's
+   * response text: a bulk write and its confirmation in one round trip (e.g. a pulse batch and
+   * its applied count).
+   */
+  queryWithBlock(header: string, payload: Uint8Array, query: string, options?: ReadOptions): Promise<string> {
+    return this.run(() => this.exchange.queryWithBlock(header, payload, query, options));
+  }
+
   /** *IDN? parsed into its four fields (IEEE 488.2 §10.14). */
   identify(options?: ReadOptions): Promise<ScpiIdentity> {
     return this.#parsed('*IDN?', parseIdentity, options);

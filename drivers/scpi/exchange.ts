@@ -55,14 +55,40 @@ export class ScpiExchange {
   }
 
   async sendBlock(header: string, payload: Uint8Array, options?: ReadOptions): Promise<void> {
+    await this.#sendWithBlock(header, payload, '', options);
+  }
+
+  /**
+   * Sends one program message `<header> #<n><len><payload>;<query>` (a definite block, then a
+   * query in the same message) and reads the query's response: one round trip. An instrument
+   * error found later is attributed to this whole message.
+   */
+  async queryWithBlock(
+    header: string,
+    payload: Uint8Array,
+    query: string,
+    options?: ReadOptions,
+  ): Promise<string> {
+    await this.#sendWithBlock(header, payload, `;${query}`, options);
+    return this.receive(options);
+  }
+
+  async #sendWithBlock(
+    header: string,
+    payload: Uint8Array,
+    trailer: string,
+    options: ReadOptions | undefined,
+  ): Promise<void> {
     const separator = header === '' || /[\s,]$/.test(header) ? '' : ' ';
-    const prefix = new TextEncoder().encode(header + separator);
     const block = encodeDefiniteBlock(payload);
-    const message = new Uint8Array(prefix.length + block.length);
-    message.set(prefix);
-    message.set(block, prefix.length);
-    this.#logger?.debug({ resource: this.resource, tx: header, block_bytes: payload.length });
-    this.lastCommand = `${header}${separator}#<${payload.length} bytes>`;
+    const message = Buffer.concat([
+      Buffer.from(header + separator, 'latin1'),
+      block,
+      Buffer.from(trailer, 'latin1'),
+    ]);
+    const shown = `${header}${separator}#<${payload.length} bytes>${trailer}`;
+    this.#logger?.debug({ resource: this.resource, tx: shown, block_bytes: payload.length });
+    this.lastCommand = shown;
     await this.transport.write(message, this.#io(options));
   }
 

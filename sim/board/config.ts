@@ -2,7 +2,11 @@
 // measurement chain, and the limits every capability call is checked against before it acts.
 import { z } from 'zod';
 import { networkSchema } from '../../src/network/description.ts';
-import { dacParamsSchema, measurementChainParamsSchema } from '../measurement/index.ts';
+import {
+  dacChannelErrorParamsSchema,
+  dacParamsSchema,
+  measurementChainParamsSchema,
+} from '../measurement/index.ts';
 
 const range = (what: string, min: number, max: number) =>
   z
@@ -37,6 +41,17 @@ export const simBoardConfigSchema = z
     initialConductance: z.union([z.literal('random'), z.number().positive()]).default('random'),
     dac: dacParamsSchema.prefault({}),
     chain: measurementChainParamsSchema.prefault({}),
+    /** Per-channel gain and offset errors of the DAC outputs on the input lines (default none). */
+    dacErrors: dacChannelErrorParamsSchema.prefault({}),
+    /** Explicit per-channel read-out gain and offset, replacing the amplifier's random draw (a
+     * digital twin built from an ADC calibration, which lumps pedestal and droop into offset_V). */
+    readoutChannels: z
+      .object({
+        gain: z.array(z.number().positive('readoutChannels.gain[] must be > 0')),
+        offset_V: z.array(z.number()),
+      })
+      .strict()
+      .optional(),
     /** Time from the hold to the first ADC conversion, s. */
     holdToRead_s: z.number().nonnegative().default(2e-6),
     limits: simBoardLimitsSchema.prefault({}),

@@ -26,7 +26,7 @@ import type { NetworkLayout } from '../../src/network/description.ts';
 import { Rng } from '../../src/util/random.ts';
 import { DeviceArray, parseDeviceParams } from '../devices/index.ts';
 import type { DeviceParams, DeviceParamsInput, DevicePresetName } from '../devices/index.ts';
-import { Dac, MeasurementChain } from '../measurement/index.ts';
+import { Dac, DacChannelErrors, MeasurementChain } from '../measurement/index.ts';
 import { LayeredCircuit } from '../network/layered-circuit.ts';
 import { simBoardConfigSchema } from './config.ts';
 import type { SimBoardConfig, SimBoardConfigInput } from './config.ts';
@@ -62,6 +62,8 @@ export class SimBoard implements BenchCapabilities {
   readonly statistics: SimBoardStatistics = { dcSolves: 0, transientIntegrations: 0, pulsesApplied: 0 };
 
   private readonly dac: Dac;
+  /** Hidden per-channel DAC gain and offset errors (what a DAC calibration recovers). */
+  readonly dacErrors: DacChannelErrors;
   private readonly chain: MeasurementChain;
   private readonly appliedInputs_V: Float64Array;
   private readonly appliedNudge_A: Float64Array;
@@ -86,6 +88,20 @@ export class SimBoard implements BenchCapabilities {
     this.circuit = new LayeredCircuit(this.layout, this.devices.g_S);
     this.dac = new Dac(this.config.dac);
     this.chain = new MeasurementChain(this.config.chain, this.layout.floatingNodes, rng.fork());
+    // Forked after every other stream so that adding it changed no existing draw.
+    this.dacErrors = new DacChannelErrors(this.config.dacErrors, this.layout.inputLines, rng.fork());
+    const readout = this.config.readoutChannels;
+    if (readout) {
+      for (const [field, list] of Object.entries(readout)) {
+        if (list.length !== this.layout.floatingNodes) {
+          throw new RangeError(
+            `readoutChannels.${field}: ${list.length} values for ${this.layout.floatingNodes} channels`,
+          );
+        }
+      }
+      this.chain.amplifier.gain.set(readout.gain);
+      this.chain.amplifier.offset_V.set(readout.offset_V);
+    }
     this.appliedInputs_V = new Float64Array(this.layout.inputLines);
     this.appliedNudge_A = new Float64Array(this.layout.outputNodes);
     this.v_V = this.equilibrium(new Float64Array(this.layout.floatingNodes).fill(0));
@@ -154,7 +170,7 @@ export class SimBoard implements BenchCapabilities {
     return Float64Array.from(this.v_V);
   }
 
-  /** The input-line voltages the DAC actually outputs (after quantisation). */
+  /** The input-line voltages the DAC actually outputs (after quantisation and channel errors). */
   appliedInputs(): Float64Array {
     return Float64Array.from(this.appliedInputs_V);
   }
@@ -173,7 +189,7 @@ export class SimBoard implements BenchCapabilities {
     checkLength('inputs.levels', levels, this.layout.inputLines);
     checkLimits('inputs', levels, this.inputs.range);
     const quantized = this.dac.quantize(levels);
-    this.applySources(quantized, null);
+    this.applySources(this.dacErrors.apply(quantized), null);
   }
 
   private setNudge(levels: Float64Array): void {

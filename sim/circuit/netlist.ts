@@ -99,15 +99,7 @@ export interface Capacitor extends Named {
   c_F: number;
 }
 
-export type Element =
-  | Resistor
-  | Memristor
-  | Diode
-  | VoltageSource
-  | CurrentSource
-  | Vcvs
-  | Cccs
-  | Capacitor;
+export type Element = Resistor | Memristor | Diode | VoltageSource | CurrentSource | Vcvs | Cccs | Capacitor;
 
 export interface Circuit {
   /** nodeNames[0] is ground ('0'); node i is nodeNames[i]. */

@@ -16,15 +16,19 @@ export const attachmentSchema = z.union([
   z.object({ outputNode: index }).strict(),
 ]);
 
-const serveSchema = z
-  .object({
-    /** Raw SCPI socket: true = ephemeral port, or a fixed port. */
-    socket: z.union([z.boolean(), z.object({ port }).strict()]).default(true),
-    /** Also on a serial pty pair created with socat. */
-    serial: z.boolean().default(false),
-  })
-  .strict()
-  .prefault({});
+/** Where an instrument is served; the defaults are the interfaces the model has (a LAN socket,
+ * or only RS-232 for the 2400). */
+const serve = (defaults: { socket: boolean; serial: boolean }) =>
+  z
+    .object({
+      /** Raw SCPI socket: true = ephemeral port, or a fixed port. */
+      socket: z.union([z.boolean(), z.object({ port }).strict()]).default(defaults.socket),
+      /** Also on a serial pty pair created with socat. */
+      serial: z.boolean().default(defaults.serial),
+    })
+    .strict()
+    .prefault({});
+const serveSchema = serve({ socket: true, serial: false });
 
 const common = {
   name: z.string().regex(/^[A-Za-z][\w-]*$/, 'name: letters, digits, _ and -, starting with a letter'),
@@ -42,6 +46,23 @@ export const instrumentSchema = z.discriminatedUnion('kind', [
       ...common,
       kind: z.literal('keysight-b2900'),
       channels: z.array(attachmentSchema).min(1).max(4),
+      serve: serveSchema,
+    })
+    .strict(),
+  z
+    .object({
+      ...common,
+      kind: z.literal('keithley-2400'),
+      attach: attachmentSchema,
+      serve: serve({ socket: false, serial: true }),
+    })
+    .strict(),
+  z
+    .object({
+      ...common,
+      kind: z.literal('keithley-2600b'),
+      /** smua, then smub. */
+      channels: z.array(attachmentSchema).min(1).max(2),
       serve: serveSchema,
     })
     .strict(),
@@ -93,9 +114,11 @@ export function checkWiring(config: EmulatedBenchConfig, layout: NetworkLayout):
     names.add(instrument.name);
     switch (instrument.kind) {
       case 'keithley-2450':
+      case 'keithley-2400':
         claim(`${field}.attach`, instrument.attach);
         break;
       case 'keysight-b2900':
+      case 'keithley-2600b':
         instrument.channels.forEach((a, k) => claim(`${field}.channels[${k}]`, a));
         break;
       case 'modbus-dac':

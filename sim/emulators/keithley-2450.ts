@@ -1,11 +1,12 @@
 // Emulated Keithley 2450 SourceMeter (SCPI command set, reference manual 2450-901-01): one SMU
 // channel wired to an input line or an output node of the simulated circuit, a reading buffer
-// (defbuffer1) filled by :READ? and by a linear sweep, read back with :TRACe:DATA?.
+// (defbuffer1) filled by :READ? and by linear and list sweeps, read back with :TRACe:DATA?.
 import { boolean, choice, numeric, optional, ScpiServer, string } from '../../drivers/scpi/server/index.ts';
 import { ScpiError } from '../../drivers/scpi/server/index.ts';
 import type { EmulatedBench } from './emulated-bench.ts';
 import { settingsConflict, SmuChannel } from './smu-channel.ts';
 import type { SmuAttachment, SourceFunction } from './smu-channel.ts';
+import { registerSenseFunction, registerSourceRanges } from './smu-commands.ts';
 
 export const KEITHLEY_2450_RANGES = {
   voltage_V: [0.02, 0.2, 2, 20, 200],
@@ -19,12 +20,22 @@ interface BufferEntry {
 }
 
 const BUFFER_CAPACITY = 100_000;
+/** §6 :SOURce[1]:LIST:<function>: a source list holds at most 100 values. */
+const LIST_CAPACITY = 100;
+
+interface Sweep {
+  fn: SourceFunction;
+  levels: number[];
+  delay_s: number;
+}
 
 export class Keithley2450Emulator {
   readonly server: ScpiServer;
   readonly channel: SmuChannel;
   readonly buffer: BufferEntry[] = [];
-  #sweep: { start: number; stop: number; points: number; delay_s: number } | undefined;
+  /** The source lists of :SOURce[1]:LIST:<function>. */
+  readonly lists: Record<SourceFunction, number[]> = { VOLTage: [], CURRent: [] };
+  #sweep: Sweep | undefined;
 
   constructor(
     readonly bench: EmulatedBench,
@@ -48,6 +59,8 @@ export class Keithley2450Emulator {
   async reset(): Promise<void> {
     this.buffer.length = 0;
     this.#sweep = undefined;
+    this.lists.VOLTage = [];
+    this.lists.CURRent = [];
     await this.channel.reset();
   }
 
@@ -69,12 +82,12 @@ export class Keithley2450Emulator {
       });
     s.register('SOURce[1]:VOLTage[:LEVel][:IMMediate][:AMPLitude]', {
       params: [level('V')],
-      run: ([v]) => ch.change((c) => void (c.voltageLevel_V = v)),
+      run: ([v]) => ch.setLevel('VOLTage', v),
     });
     s.register('SOURce[1]:VOLTage[:LEVel][:IMMediate][:AMPLitude]?', { run: () => ch.voltageLevel_V });
     s.register('SOURce[1]:CURRent[:LEVel][:IMMediate][:AMPLitude]', {
       params: [level('A')],
-      run: ([i]) => ch.change((c) => void (c.currentLevel_A = i)),
+      run: ([i]) => ch.setLevel('CURRent', i),
     });
     s.register('SOURce[1]:CURRent[:LEVel][:IMMediate][:AMPLitude]?', { run: () => ch.currentLevel_A });
     s.register('SOURce[1]:VOLTage:ILIMit[:LEVel]', {
@@ -93,42 +106,74 @@ export class Keithley2450Emulator {
     s.register('SOURce[1]:CURRent:VLIMit[:LEVel]:TRIPped?', {
       run: () => ch.tripped && ch.sourceFunction === 'CURRent',
     });
-    // Source ranges: the emulated source is exact on every range, so a range only bounds the level.
-    for (const f of ['VOLTage', 'CURRent'] as const) {
-      const unit = f === 'VOLTage' ? 'V' : 'A';
-      s.register(`SOURce[1]:${f}:RANGe`, {
-        params: [numeric({ name: 'source range', unit, min: 0 })],
-        run: ([r]) => void ch.rangeFor(f, r),
-      });
-    }
+    registerSourceRanges(s, 'SOURce[1]', () => ch);
     s.register('OUTPut[1][:STATe]', {
       params: [boolean({ name: 'output state' })],
       run: ([on]) => ch.change((c) => void (c.output = on)),
     });
     s.register('OUTPut[1][:STATe]?', { run: () => ch.output });
-    s.register('SOURce[1]:SWEep:VOLTage:LINear', {
-      params: [
-        numeric({ name: 'start', unit: 'V', min: -210, max: 210 }),
-        numeric({ name: 'stop', unit: 'V', min: -210, max: 210 }),
-        numeric({ name: 'points', min: 2, max: BUFFER_CAPACITY, integer: true }),
-        optional(numeric({ name: 'delay', unit: 'S', min: 0, max: 1e4 })),
-      ],
-      run: ([start, stop, points, delay]) => {
-        this.#sweep = { start, stop, points, delay_s: delay ?? 0 };
-      },
-    });
+    this.#registerSweeps();
     s.register('INITiate[:IMMediate]', { run: () => this.#runSweep() });
     s.register('ABORt', { run: () => undefined });
+  }
+
+  /** §6 :SOURce[1]:SWEep:<function>:LINear and :LIST, and the source list they run. */
+  #registerSweeps(): void {
+    const s = this.server;
+    for (const f of ['VOLTage', 'CURRent'] as const) {
+      const unit = f === 'VOLTage' ? 'V' : 'A';
+      const max = f === 'VOLTage' ? 210 : 1.05;
+      const level = (name: string) => numeric({ name, unit, min: -max, max });
+      s.register(`SOURce[1]:SWEep:${f}:LINear`, {
+        params: [
+          level('start'),
+          level('stop'),
+          numeric({ name: 'points', min: 2, max: BUFFER_CAPACITY, integer: true }),
+          optional(numeric({ name: 'delay', unit: 'S', min: 0, max: 1e4 })),
+        ],
+        run: ([start, stop, points, delay]) => {
+          const step = (stop - start) / (points - 1);
+          const levels = Array.from({ length: points }, (_, k) => start + k * step);
+          this.#sweep = { fn: f, levels, delay_s: delay ?? 0 };
+        },
+      });
+      s.register(`SOURce[1]:LIST:${f}[:LEVel]`, {
+        params: Array.from({ length: LIST_CAPACITY }, (_, k) =>
+          k === 0 ? level('list value') : optional(level('list value')),
+        ),
+        run: (values) => void (this.lists[f] = values.filter((v) => v !== undefined)),
+      });
+      s.register(`SOURce[1]:LIST:${f}[:LEVel]?`, { run: () => this.lists[f] });
+      s.register(`SOURce[1]:LIST:${f}[:LEVel]:POINts?`, { run: () => this.lists[f].length });
+      // <startIndex>, <delay>[, <count>[, <failAbort>[, <dual>[, "<bufferName>"]]]]
+      s.register(`SOURce[1]:SWEep:${f}:LIST`, {
+        params: [
+          numeric({ name: 'start index', min: 1, max: LIST_CAPACITY, integer: true }),
+          numeric({ name: 'delay', unit: 'S', min: 0, max: 1e4 }),
+          optional(numeric({ name: 'count', min: 1, max: 1000, integer: true })),
+          optional(boolean({ name: 'fail abort' })),
+          optional(boolean({ name: 'dual' })),
+          optional(string({ name: 'buffer name' })),
+        ],
+        run: ([first, delay, count, , dual, name]) => {
+          checkBufferName(name);
+          const list = this.lists[f];
+          if (first > list.length) {
+            throw settingsConflict(`start index ${first} is beyond the ${list.length}-point source list`);
+          }
+          const pass = list.slice(first - 1);
+          const once = dual ? [...pass, ...pass.slice(0, -1).reverse()] : pass;
+          const levels = Array.from({ length: count ?? 1 }, () => once).flat();
+          this.#sweep = { fn: f, levels, delay_s: delay };
+        },
+      });
+    }
   }
 
   #registerSense(): void {
     const ch = this.channel;
     const s = this.server;
-    s.register('[SENSe[1]]:FUNCtion[:ON]', {
-      params: [string({ name: 'measure function' })],
-      run: ([name]) => void (ch.senseFunction = parseFunctionName(name)),
-    });
-    s.register('[SENSe[1]]:FUNCtion[:ON]?', { run: () => `"${shortName(ch.senseFunction)}:DC"` });
+    registerSenseFunction(s, '[SENSe[1]]', () => ch);
     for (const f of ['VOLTage', 'CURRent'] as const) {
       const unit = f === 'VOLTage' ? 'V' : 'A';
       s.register(`[SENSe[1]]:${f}[:DC]:NPLCycles`, {
@@ -214,18 +259,18 @@ export class Keithley2450Emulator {
     return reading;
   }
 
-  /** Runs the configured linear voltage sweep into defbuffer1 with the output on, then leaves
-   * the source at the last level (the 2450's default sweep end behaviour). */
+  /** Runs the configured sweep into defbuffer1 with the output on, then leaves the source at the
+   * last level (the 2450's default sweep end behaviour). */
   async #runSweep(): Promise<void> {
     const sweep = this.#sweep;
-    if (sweep === undefined) throw settingsConflict('no sweep configured (SOUR:SWE:VOLT:LIN)');
-    const step = (sweep.stop - sweep.start) / (sweep.points - 1);
-    await this.channel.change((c) => {
-      c.sourceFunction = 'VOLTage';
+    if (sweep === undefined) throw settingsConflict('no sweep configured (SOUR:SWE:<function>:LIN|LIST)');
+    const ch = this.channel;
+    await ch.change((c) => {
+      c.sourceFunction = sweep.fn;
       c.output = true;
     });
-    for (let k = 0; k < sweep.points; k++) {
-      await this.channel.change((c) => void (c.voltageLevel_V = sweep.start + k * step));
+    for (const level of sweep.levels) {
+      await ch.setLevel(sweep.fn, level);
       await this.bench.board.timebase.wait(sweep.delay_s);
       await this.#readInto();
     }
@@ -234,14 +279,6 @@ export class Keithley2450Emulator {
 
 function shortName(fn: SourceFunction): string {
   return fn === 'VOLTage' ? 'VOLT' : 'CURR';
-}
-
-/** `"CURR"`, `"CURR:DC"`, `"CURRENT"` … → the function. */
-function parseFunctionName(name: string): SourceFunction {
-  const upper = name.trim().toUpperCase().replace(/:DC$/, '');
-  if (upper === 'CURR' || upper === 'CURRENT') return 'CURRent';
-  if (upper === 'VOLT' || upper === 'VOLTAGE') return 'VOLTage';
-  throw new ScpiError(-224, `measure function "${name}" is not "CURR" or "VOLT"`);
 }
 
 function checkBufferName(name: string | undefined): void {

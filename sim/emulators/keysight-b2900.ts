@@ -14,6 +14,7 @@ import type { CommandContext } from '../../drivers/scpi/server/index.ts';
 import type { EmulatedBench } from './emulated-bench.ts';
 import { SmuChannel } from './smu-channel.ts';
 import type { SmuAttachment, SourceFunction } from './smu-channel.ts';
+import { registerSenseFunction, registerSourceRanges } from './smu-commands.ts';
 
 export const KEYSIGHT_B2900_RANGES = {
   voltage_V: [0.2, 2, 20, 200],
@@ -64,18 +65,20 @@ export class KeysightB2900Emulator {
     s.register(`SOURce${suffix}:FUNCtion[:MODE]?`, { run: (_, c) => shortName(ch(c).sourceFunction) });
     s.register(`SOURce${suffix}:VOLTage[:LEVel][:IMMediate][:AMPLitude]`, {
       params: [numeric({ name: 'voltage level', unit: 'V', min: -210, max: 210 })],
-      run: ([v], c) => ch(c).change((x) => void (x.voltageLevel_V = v)),
+      run: ([v], c) => ch(c).setLevel('VOLTage', v),
     });
     s.register(`SOURce${suffix}:VOLTage[:LEVel][:IMMediate][:AMPLitude]?`, {
       run: (_, c) => ch(c).voltageLevel_V,
     });
     s.register(`SOURce${suffix}:CURRent[:LEVel][:IMMediate][:AMPLitude]`, {
       params: [numeric({ name: 'current level', unit: 'A', min: -3.03, max: 3.03 })],
-      run: ([i], c) => ch(c).change((x) => void (x.currentLevel_A = i)),
+      run: ([i], c) => ch(c).setLevel('CURRent', i),
     });
     s.register(`SOURce${suffix}:CURRent[:LEVel][:IMMediate][:AMPLitude]?`, {
       run: (_, c) => ch(c).currentLevel_A,
     });
+    registerSourceRanges(s, `SOURce${suffix}`, ch);
+    registerSenseFunction(s, `SENSe${suffix}`, ch);
     s.register(`SENSe${suffix}:CURRent[:DC]:PROTection[:LEVel][:BOTH]`, {
       params: [numeric({ name: 'current compliance', unit: 'A', min: 1e-9, max: 3.03, default: 100e-6 })],
       run: ([i], c) => void (ch(c).currentLimit_A = i),

@@ -1,12 +1,22 @@
 // SCPI over a byte stream (raw TCP socket, serial line): newline-terminated program messages in,
 // responses out only to queries (IEEE 488.2 message exchange), with the emulator's faults applied
-// per message. Binary blocks may contain newlines; the framer keeps them whole.
+// per message. Binary blocks may contain newlines; the framer keeps them whole. A serial port set
+// to another terminator (the 2400's CR) has it mapped to and from NL at the link (text only).
 import { createServer } from 'node:net';
 import type { AddressInfo, Server, Socket } from 'node:net';
 import { ProgramMessageFramer, ScpiError } from '../../drivers/scpi/server/index.ts';
-import type { ScpiServer } from '../../drivers/scpi/server/index.ts';
 import type { FaultInjector } from './faults.ts';
 import { sleep } from './faults.ts';
+
+/** What a stream session drives: a SCPI server, or the TSP interpreter of the 2600B. */
+export interface MessageServer {
+  /** Executes a program message; the response message (NL-terminated) or null. */
+  execute(input: Uint8Array): Promise<Uint8Array | null>;
+  /** Queues an error as if the message had raised it (fault injection). */
+  pushError(error: ScpiError): void;
+}
+
+const NL = 0x0a;
 
 /** The two ends of a stream link the session needs. */
 export interface StreamLink {
@@ -22,13 +32,16 @@ export class ScpiStreamSession {
   #closed = false;
 
   constructor(
-    readonly server: ScpiServer,
+    readonly server: MessageServer,
     readonly faults: FaultInjector,
     readonly link: StreamLink,
+    /** The link's message terminator byte. Default NL. */
+    readonly terminator = NL,
   ) {}
 
   push(chunk: Uint8Array): void {
-    for (const message of this.#framer.push(chunk)) {
+    const input = this.terminator === NL ? chunk : chunk.map((b) => (b === this.terminator ? NL : b));
+    for (const message of this.#framer.push(input)) {
       this.#queue = this.#queue.then(() => this.#handle(message));
     }
   }
@@ -54,6 +67,9 @@ export class ScpiStreamSession {
     await sleep(fault.latency_ms);
     if (response === null || this.#closed) return;
     if (fault.garbage) this.link.write(fault.garbage);
+    if (this.terminator !== NL && response[response.length - 1] === NL) {
+      response[response.length - 1] = this.terminator;
+    }
     this.link.write(response);
   }
 }
@@ -65,7 +81,7 @@ export interface ScpiSocketServer {
 
 /** Serves a SCPI server on a raw TCP socket (like port 5025 of LAN instruments). */
 export async function serveScpiSocket(
-  server: ScpiServer,
+  server: MessageServer,
   faults: FaultInjector,
   options: { host?: string; port?: number } = {},
 ): Promise<ScpiSocketServer> {

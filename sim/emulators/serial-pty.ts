@@ -8,10 +8,10 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SerialPort } from 'serialport';
-import type { ScpiServer } from '../../drivers/scpi/server/index.ts';
 import type { FaultInjector } from './faults.ts';
 import { sleep } from './faults.ts';
 import { ScpiStreamSession } from './scpi-stream.ts';
+import type { MessageServer } from './scpi-stream.ts';
 
 export interface ScpiSerialServer {
   /** The client end of the pty pair, e.g. /tmp/nudged-pty-XXXX/client. */
@@ -22,9 +22,11 @@ export interface ScpiSerialServer {
 const SOCAT_START_TIMEOUT_MS = 5000;
 
 export async function serveScpiSerial(
-  server: ScpiServer,
+  server: MessageServer,
   faults: FaultInjector,
   name: string,
+  /** The port's message terminator byte: NL, or CR for a 2400 set to TERMINATOR <CR>. */
+  terminator = 0x0a,
 ): Promise<ScpiSerialServer> {
   const dir = mkdtempSync(join(tmpdir(), `nudged-pty-${name}-`));
   const instrumentEnd = join(dir, 'instrument');
@@ -45,11 +47,16 @@ export async function serveScpiSerial(
   await new Promise<void>((resolve, reject) => port.open((error) => (error ? reject(error) : resolve())));
   let session: ScpiStreamSession;
   const open = () => {
-    session = new ScpiStreamSession(server, faults, {
-      write: (bytes) => void port.write(Buffer.from(bytes)),
-      // A serial line cannot be disconnected; a drop discards the link's state and input instead.
-      drop: () => open(),
-    });
+    session = new ScpiStreamSession(
+      server,
+      faults,
+      {
+        write: (bytes) => void port.write(Buffer.from(bytes)),
+        // A serial line cannot be disconnected; a drop discards the link's state and input instead.
+        drop: () => open(),
+      },
+      terminator,
+    );
   };
   open();
   port.on('data', (chunk: Buffer) => session.push(chunk));

@@ -45,6 +45,9 @@ export class SmuChannel {
   nplc: number;
   /** Fixed measurement range per function, or undefined for autorange. */
   senseRange: Record<SourceFunction, number | undefined> = { VOLTage: undefined, CURRent: undefined };
+  /** Fixed source range per function, or undefined for source autorange. The emulated source is
+   * exact on every range; a fixed range only bounds the level (105 % of the range). */
+  sourceRange: Record<SourceFunction, number | undefined> = { VOLTage: undefined, CURRent: undefined };
   output = false;
   /** The last measurement hit the compliance limit. */
   tripped = false;
@@ -70,6 +73,7 @@ export class SmuChannel {
     this.voltageLimit_V = this.defaults.voltageLimit_V;
     this.nplc = this.defaults.nplc;
     this.senseRange = { VOLTage: undefined, CURRent: undefined };
+    this.sourceRange = { VOLTage: undefined, CURRent: undefined };
     this.tripped = false;
     this.output = false;
     await this.apply();
@@ -99,6 +103,34 @@ export class SmuChannel {
     const found = list.find((r) => Math.abs(value) <= r);
     if (found === undefined) throw new ScpiError(-222, `range ${value} exceeds ${list[list.length - 1]}`);
     return found;
+  }
+
+  /** Sets a source level after checking it against a fixed source range (-222 beyond 105 %). */
+  async setLevel(fn: SourceFunction, value: number): Promise<void> {
+    const range = this.sourceRange[fn];
+    if (range !== undefined && Math.abs(value) > OVERRANGE * range) {
+      throw new ScpiError(-222, `level ${value} exceeds the fixed source range ${range}`);
+    }
+    await this.change((c) => {
+      if (fn === 'VOLTage') c.voltageLevel_V = value;
+      else c.currentLevel_A = value;
+    });
+  }
+
+  /** A fixed source range (the smallest that holds `value`); the present level must fit. */
+  fixSourceRange(fn: SourceFunction, value: number): void {
+    const range = this.rangeFor(fn, value);
+    const level = fn === 'VOLTage' ? this.voltageLevel_V : this.currentLevel_A;
+    if (Math.abs(level) > OVERRANGE * range) {
+      throw settingsConflict(`the present level ${level} does not fit the source range ${range}`);
+    }
+    this.sourceRange[fn] = range;
+  }
+
+  /** Source autorange on (undefined range) or off (keeping the range of the present level). */
+  autoSourceRange(fn: SourceFunction, on: boolean): void {
+    const level = fn === 'VOLTage' ? this.voltageLevel_V : this.currentLevel_A;
+    this.sourceRange[fn] = on ? undefined : (this.sourceRange[fn] ?? this.rangeFor(fn, level));
   }
 
   /** Measures both quantities at the terminals after one integration aperture (NPLC / 50 Hz). */
@@ -161,4 +193,12 @@ export class SmuChannel {
       throw error;
     }
   }
+}
+
+/** A sense function name as the instruments take it: `"CURR"`, `"CURR:DC"`, `"CURRENT"` … */
+export function parseFunctionName(name: string): SourceFunction {
+  const upper = name.trim().toUpperCase().replace(/:DC$/, '');
+  if (upper === 'CURR' || upper === 'CURRENT') return 'CURRent';
+  if (upper === 'VOLT' || upper === 'VOLTAGE') return 'VOLTage';
+  throw new ScpiError(-224, `measure function "${name}" is not "CURR" or "VOLT"`);
 }

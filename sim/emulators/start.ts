@@ -3,17 +3,19 @@
 // point of `nudge sim serve --bench <file>`.
 import { parse as parseYaml } from 'yaml';
 import { readFile } from 'node:fs/promises';
-import type { ScpiServer } from '../../drivers/scpi/server/index.ts';
 import { checkWiring, emulatedBenchConfigSchema } from './config.ts';
 import type { EmulatedBenchConfig, EmulatedBenchConfigInput, InstrumentConfig } from './config.ts';
 import { CrossbarBoardEmulator } from './crossbar-board-scpi.ts';
 import { EmulatedBench } from './emulated-bench.ts';
 import { FaultInjector } from './faults.ts';
+import { Keithley2400Emulator } from './keithley-2400.ts';
 import { Keithley2450Emulator } from './keithley-2450.ts';
+import { Keithley2600BEmulator } from './keithley-2600b.ts';
 import { KeysightB2900Emulator } from './keysight-b2900.ts';
 import { ModbusDacModule, serveModbusDac } from './modbus-dac.ts';
 import { serveScpiSerial } from './serial-pty.ts';
 import { serveScpiSocket } from './scpi-stream.ts';
+import type { MessageServer } from './scpi-stream.ts';
 
 export interface EmulatorResource {
   /** The instrument's configured name. */
@@ -35,7 +37,15 @@ export interface RunningEmulatedBench {
 }
 
 export type EmulatorInstance =
-  CrossbarBoardEmulator | Keithley2450Emulator | KeysightB2900Emulator | ModbusDacModule;
+  | CrossbarBoardEmulator
+  | Keithley2400Emulator
+  | Keithley2450Emulator
+  | Keithley2600BEmulator
+  | KeysightB2900Emulator
+  | ModbusDacModule;
+
+/** The 2400's RS-232 port is set to TERMINATOR <CR> (docs/drivers.md, KEITHLEY_2400_RS232). */
+const CR = 0x0d;
 
 /** Parses and validates a bench config; throws RangeError naming the field. */
 export function parseEmulatedBenchConfig(input: unknown): EmulatedBenchConfig {
@@ -96,7 +106,8 @@ export async function startEmulatedBench(input: EmulatedBenchConfigInput): Promi
         add(`TCPIP::${host}::${server.port}::SOCKET`);
       }
       if (serial) {
-        const server = await serveScpiSerial(emulator.server, faults, instrument.name);
+        const terminator = instrument.kind === 'keithley-2400' ? CR : undefined;
+        const server = await serveScpiSerial(emulator.server, faults, instrument.name, terminator);
         closers.push(server.close);
         add(`ASRL${server.path}::INSTR`);
       }
@@ -111,7 +122,7 @@ export async function startEmulatedBench(input: EmulatedBenchConfigInput): Promi
 function createScpiEmulator(
   bench: EmulatedBench,
   instrument: Exclude<InstrumentConfig, { kind: 'modbus-dac' }>,
-): { server: ScpiServer } & EmulatorInstance {
+): { server: MessageServer } & EmulatorInstance {
   switch (instrument.kind) {
     case 'crossbar-board':
       return new CrossbarBoardEmulator(bench, instrument.serial);
@@ -119,5 +130,9 @@ function createScpiEmulator(
       return new Keithley2450Emulator(bench, instrument.attach, instrument.serial);
     case 'keysight-b2900':
       return new KeysightB2900Emulator(bench, instrument.channels, instrument.serial);
+    case 'keithley-2400':
+      return new Keithley2400Emulator(bench, instrument.attach, instrument.serial);
+    case 'keithley-2600b':
+      return new Keithley2600BEmulator(bench, instrument.channels, instrument.serial);
   }
 }

@@ -10,3 +10,5 @@ export { Dac, DacRangeError, dacParamsSchema } from './dac.ts';
 export type { DacParams, DacParamsInput } from './dac.ts';
 export { SampleAndHold, sampleAndHoldParamsSchema } from './sample-and-hold.ts';
 export type { SampleAndHoldParams, SampleAndHoldParamsInput } from './sample-and-hold.ts';
+export { DacChannelErrors, dacChannelErrorParamsSchema } from './dac-channel-errors.ts';
+export type { DacChannelErrorParams, DacChannelErrorParamsInput } from './dac-channel-errors.ts';

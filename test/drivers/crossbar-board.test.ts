@@ -246,6 +246,8 @@ test('a batch the board refuses surfaces its error queue as a ScpiInstrumentErro
       const error = await xbar.applyPulses(PULSES).catch((e: unknown) => e);
       assert.ok(error instanceof ScpiInstrumentError);
       assert.equal(error.code, 301);
+      // Attributed to the batch message itself, not to the configuration sent before it.
+      assert.equal(error.command, `PROG:PULS:BATC #<${2 * 24} bytes>;BATC:COUN?`);
     },
   );
 });

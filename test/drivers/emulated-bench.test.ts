@@ -4,7 +4,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ModbusClient } from '../../drivers/modbus/client.ts';
 import { ScpiClient } from '../../drivers/scpi/index.ts';
-import { numeric, string } from '../../drivers/scpi/server/index.ts';
 import { openTransport } from '../../drivers/transports/open-transport.ts';
 import { CrossbarBoard } from '../../drivers/instruments/crossbar-board.ts';
 import { DAC_PRESETS } from '../../drivers/instruments/dac-presets.ts';
@@ -13,6 +12,7 @@ import { Keithley2450 } from '../../drivers/instruments/keithley-2450.ts';
 import { KeysightB2900 } from '../../drivers/instruments/keysight-b2900.ts';
 import {
   CrossbarBoardEmulator,
+  Keithley2450Emulator,
   KeysightB2900Emulator,
   startEmulatedBench,
   type RunningEmulatedBench,
@@ -122,16 +122,34 @@ test('Keithley 2450: sources an input line and reads the current the circuit dra
   await smu.checkErrors();
 });
 
-test('Keysight B2900: both nudge channels in one message', async () => {
-  // The B2900 emulator does not model source ranges or the sense-function selection (yet): they
-  // are accepted here as no-ops so the rest of the driver's exchange runs against it.
-  const emulator = running.instruments.get('nudge');
-  assert.ok(emulator instanceof KeysightB2900Emulator);
-  emulator.server.register('SOURce<ch:1-2>:CURRent:RANGe', {
-    params: [numeric({ unit: 'A' })],
-    run: () => undefined,
+test('Keithley 2450: source autorange and a list sweep match the circuit at every point', async () => {
+  const emulator = running.instruments.get('smu');
+  assert.ok(emulator instanceof Keithley2450Emulator);
+  const smu = new Keithley2450(await clientFor('smu'), {
+    mode: 'voltage',
+    channels: [{ limits: LIMITS, compliance: 1e-3 }],
   });
-  emulator.server.register('SENSe<ch:1-2>:FUNCtion[:ON]', { params: [string()], run: () => undefined });
+  await smu.configure();
+  assert.equal(emulator.channel.sourceRange.VOLTage, undefined, 'source autorange is on');
+  const levels = [0.1, -0.15, 0.25];
+  const readings = await smu.sweepList(levels, 1e-3);
+  assert.deepEqual(emulator.lists.VOLTage, levels);
+  assert.equal(readings.length, levels.length);
+  for (const [k, level] of levels.entries()) {
+    // Re-apply each point on the board itself and compare with what the SMU read there.
+    await running.bench.setLines(new Map([[0, level]]));
+    await running.bench.board.timebase.wait(1e-3);
+    const expected = running.bench.lineCurrent(0);
+    assert.ok(
+      Math.abs(readings[k] - expected) <= 0.01 * Math.abs(expected),
+      `point ${k}: read ${readings[k]} A, circuit ${expected} A`,
+    );
+  }
+  await smu.safeState();
+  await smu.checkErrors();
+});
+
+test('Keysight B2900: both nudge channels in one message', async () => {
   const smu = new KeysightB2900(await clientFor('nudge'), {
     mode: 'current',
     channels: [
@@ -140,6 +158,12 @@ test('Keysight B2900: both nudge channels in one message', async () => {
     ],
   });
   await smu.configure();
+  const emulator = running.instruments.get('nudge');
+  assert.ok(emulator instanceof KeysightB2900Emulator);
+  for (const channel of emulator.channels) {
+    assert.equal(channel.sourceRange.CURRent, 1e-3, 'the fixed source range is set');
+    assert.equal(channel.senseFunction, 'VOLTage', 'the sense function is selected');
+  }
   await smu.currentSource().setCurrents(Float64Array.of(1e-7, -1e-7));
   // The query is answered after the level message has been executed (one link, in order).
   const voltages = await smu.measure();
@@ -153,15 +177,9 @@ test('Keysight B2900: both nudge channels in one message', async () => {
 test('Modbus DAC (ADAM-6224 map): both lines in one write, then the safe state', async () => {
   const entry = running.resources.find((r) => r.name === 'dac');
   assert.ok(entry);
-  // The emulator prints `modbus-tcp://host:port?unit=n`; drivers/transports parses the
-  // `MODBUS-TCP::host::port::unit` form, so the address is handed over already parsed.
-  const url = new URL(entry.resource);
-  const link = await ModbusClient.connect({
-    kind: 'modbus-tcp',
-    host: url.hostname,
-    port: Number(url.port),
-    unit: Number(url.searchParams.get('unit')),
-  });
+  // The resource string the emulator prints, exactly as a bench configuration would hold it.
+  assert.match(entry.resource, /^modbus-tcp:\/\/127\.0\.0\.1:\d+\?unit=1$/);
+  const link = await ModbusClient.connect(entry.resource);
   transports.push(link);
   const dac = new ModbusDac(link, {
     // The emulator's map: the ADAM-6224 codes at 0…N−1, its module id 0x6224 in holding 200.

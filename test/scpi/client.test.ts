@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { pino } from 'pino';
 import { ScpiClient } from '../../drivers/scpi/client.ts';
 import { encodeBinary } from '../../drivers/scpi/block.ts';
 import { ScpiInstrumentError, ScpiResponseError } from '../../drivers/scpi/errors.ts';
@@ -134,6 +135,37 @@ test('writeBlock sends <header> #<n><len><bytes> (IEEE 488.2 §7.7.6.2)', async 
       await client.writeBlock('PULS:BATC', payload);
       await client.writeBlock('ARR 2,', payload);
     },
+  );
+});
+
+test('queryWithBlock sends <header> #<n><len><bytes>;<query> as one message, reads the reply, logs it and attributes errors to it', async () => {
+  const payload = Uint8Array.of(0x0a, 0x3b, 0x00);
+  const lines: Record<string, unknown>[] = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  await expectedProtocol(
+    [
+      [Buffer.concat([bytes('PROG:PULS:BATC #13'), payload, bytes(';BATC:COUN?')]), '0'],
+      ['SYST:ERR?', '301,"Pulse limit exceeded"'],
+      ['SYST:ERR?', '0,"No error"'],
+    ],
+    async (t) => {
+      const client = new ScpiClient(t, { logger });
+      assert.equal(await client.queryWithBlock('PROG:PULS:BATC', payload, 'BATC:COUN?'), '0');
+      const error = await client.checkErrors().catch((e: unknown) => e);
+      assert.ok(error instanceof ScpiInstrumentError);
+      assert.equal(error.command, 'PROG:PULS:BATC #<3 bytes>;BATC:COUN?');
+    },
+  );
+  assert.deepEqual(
+    lines.filter((l) => 'tx' in l || 'rx' in l).map((l) => l.tx ?? l.rx),
+    [
+      'PROG:PULS:BATC #<3 bytes>;BATC:COUN?',
+      '0',
+      'SYST:ERR?',
+      '301,"Pulse limit exceeded"',
+      'SYST:ERR?',
+      '0,"No error"',
+    ],
   );
 });
 

@@ -1,0 +1,27 @@
+// Bench configuration: the schema, the located loader and the wiring checks (docs/bench-config.md).
+export { configError, loadBenchConfig, parseBenchConfig } from './load.ts';
+export {
+  benchConfigSchema,
+  instrumentSchema,
+  limitsSchema,
+  safetySchema,
+  SMU_KINDS,
+  wiringSchema,
+} from './schema.ts';
+export type {
+  BenchConfig,
+  BenchLimits,
+  BenchWiring,
+  InstrumentBenchConfig,
+  InstrumentConfig,
+  InstrumentKind,
+  LevelRange,
+  SimBenchConfig,
+  SmuKind,
+} from './schema.ts';
+export { ConfigError, formatIssue, formatPath } from './source.ts';
+export type { ConfigIssue, FieldPath, Location } from './source.ts';
+export { boardLayout, checkBenchConfig, isSmu, roleChannels } from './wiring.ts';
+export type { SmuInstrument } from './wiring.ts';
+export { zodFindings } from './zod-issues.ts';
+export type { Finding } from './zod-issues.ts';

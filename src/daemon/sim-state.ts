@@ -1,0 +1,37 @@
+// The simulated board's device state as bytes for the store: one little-endian Float64Array
+// [count, time_s, nWrite, nRead, writeRng…, readRng…, g…, programmedG…, programmedAt…]. The
+// generator states are small integers, exact in a double.
+import type { DeviceArraySnapshot } from '../../sim/devices/index.ts';
+
+const HEADER = 4;
+
+export function encodeDeviceState(s: DeviceArraySnapshot): Uint8Array {
+  const n = s.g_S.length;
+  const w = s.writeRngState.length;
+  const r = s.readRngState.length;
+  const out = new Float64Array(HEADER + w + r + 3 * n);
+  out.set([n, s.time_s, w, r]);
+  out.set(s.writeRngState, HEADER);
+  out.set(s.readRngState, HEADER + w);
+  const base = HEADER + w + r;
+  out.set(s.g_S, base);
+  out.set(s.programmedG_S, base + n);
+  out.set(s.programmedAt_s, base + 2 * n);
+  return new Uint8Array(out.buffer);
+}
+
+export function decodeDeviceState(bytes: Uint8Array): DeviceArraySnapshot {
+  if (bytes.byteLength % 8 !== 0) throw new RangeError('device state: length is not a multiple of 8');
+  const f = new Float64Array(bytes.slice().buffer);
+  const [n, time_s, w, r] = f;
+  if (f.length !== HEADER + w + r + 3 * n) throw new RangeError('device state: length does not match header');
+  const base = HEADER + w + r;
+  return {
+    time_s,
+    writeRngState: Array.from(f.subarray(HEADER, HEADER + w)),
+    readRngState: Array.from(f.subarray(HEADER + w, base)),
+    g_S: f.slice(base, base + n),
+    programmedG_S: f.slice(base + n, base + 2 * n),
+    programmedAt_s: f.slice(base + 2 * n, base + 3 * n),
+  };
+}
