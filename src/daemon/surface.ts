@@ -1,0 +1,79 @@
+// What the daemon offers to its front ends (the HTTP/WebSocket API, the dashboard, the CLI when it
+// runs in-process). The API layer is written against this contract only, so it never reaches into
+// the job runner, the store or the bench directly.
+import type { Writable } from 'node:stream';
+import type { Observable } from 'rxjs';
+import type { BenchStatus } from './bench.ts';
+import type { LiveEvent } from './events.ts';
+import type { JobRecord, JsonObject, RunKind, RunRecord } from './store/index.ts';
+
+/** One job kind as the API describes it: its name, a summary and its parameter schema (JSON Schema). */
+export interface JobKindInfo {
+  kind: RunKind;
+  summary: string;
+  paramsSchema: JsonObject;
+}
+
+/** A run as listed: the job behind it and its run document's start/stop, with the latest metrics. */
+export interface RunSummary {
+  job: JobRecord;
+  run: RunRecord | null;
+  latest: { step: number; epoch: number; loss: number; accuracy: number } | null;
+}
+
+export interface RunDetail extends RunSummary {
+  /** Per-epoch metrics so far. */
+  epochs: {
+    epoch: number;
+    trainLoss: number;
+    trainAccuracy: number;
+    testLoss: number | null;
+    testAccuracy: number | null;
+  }[];
+  /** Per-step metrics, decimated to at most `maxPoints` when requested. */
+  steps: { step: number; epoch: number; loss: number; accuracy: number; pulses: number }[];
+  result: JsonObject | null;
+}
+
+export interface ConductanceMapView {
+  job: number | null;
+  step: number | null;
+  /** One entry per crossbar array: rows × cols conductances in S, row-major. */
+  arrays: { rows: number; cols: number; g_S: number[] }[];
+}
+
+export interface DaemonHealth {
+  ok: boolean;
+  /** Set while the bench's interlock holds a latched fault (or after an emergency stop). */
+  fault: string | null;
+  activeJob: number | null;
+  queued: number;
+  uptime_s: number;
+}
+
+/**
+ * Errors thrown by these methods that the API should map to 4xx are `DaemonError`s
+ * (./errors.ts: status, field, reason); anything else is a 500.
+ */
+export interface DaemonSurface {
+  readonly version: string;
+  health(): DaemonHealth;
+  benchStatus(): BenchStatus;
+  jobKinds(): JobKindInfo[];
+  /** Validates `params` against the kind's schema (DaemonError naming `params.<field>`) and queues it. */
+  submit(kind: string, params: unknown, priority?: number): JobRecord;
+  listRuns(filter?: { state?: string; limit?: number }): RunSummary[];
+  getRun(jobId: number, opts?: { maxPoints?: number }): RunDetail;
+  pause(jobId: number): JobRecord;
+  resume(jobId: number): JobRecord;
+  abort(jobId: number, reason?: string): JobRecord;
+  /** Emergency stop: outputs to the safe state at once, then the active job fails. */
+  estop(reason: string): Promise<void>;
+  /** Clears a latched bench fault after an emergency stop so new jobs may run. */
+  clearFault(): void;
+  exportRun(jobId: number, format: 'jsonl' | 'csv', out: Writable): Promise<number>;
+  /** Latest conductance snapshot of a run, or of the bench now when `jobId` is null. */
+  conductances(jobId: number | null): Promise<ConductanceMapView>;
+  /** Every live event, hot; subscribers that fall behind are the API's business. */
+  readonly events$: Observable<LiveEvent>;
+}
