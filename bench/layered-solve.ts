@@ -43,6 +43,8 @@ interface Regime {
   coldIterations: number;
   warmIterations: number;
   sampleMs: number;
+  /** Process CPU time per sample (free + ±β + drops), ms: the one-core figure on a shared machine. */
+  sampleCpuMs: number;
   maxResidual_A: number;
   unconverged: number;
 }
@@ -58,9 +60,11 @@ function measure(scale: number): Regime {
   let worst = 0;
   let bad = 0;
   let sample = 0;
+  let cpu = 0;
   for (let pass = 0; pass < 2; pass++) {
     // pass 0 warms up the JIT and is not counted
     cold = warm = coldIt = warmIt = worst = bad = sample = 0;
+    const cpu0 = process.cpuUsage();
     for (const x of xs) {
       const t0 = performance.now();
       const free = net.solveDc(x);
@@ -84,6 +88,8 @@ function measure(scale: number): Regime {
         if (!s.converged) bad++;
       }
     }
+    const used = process.cpuUsage(cpu0);
+    cpu = (used.user + used.system) / 1000;
   }
   const n = xs.length;
   return {
@@ -94,6 +100,7 @@ function measure(scale: number): Regime {
     coldIterations: coldIt / n,
     warmIterations: warmIt / n,
     sampleMs: sample / n,
+    sampleCpuMs: cpu / n,
     maxResidual_A: worst,
     unconverged: bad,
   };
@@ -111,7 +118,8 @@ for (const [name, r] of [
   console.log(
     `${name.padEnd(8)} inputs ×${r.scale.toFixed(1)} (${(100 * r.conducting).toFixed(0)} % diodes conducting): ` +
       `cold ${r.coldMs.toFixed(3)} ms (${r.coldIterations.toFixed(1)} it), warm ${r.warmMs.toFixed(3)} ms ` +
-      `(${r.warmIterations.toFixed(1)} it), sample (free + ±β + drops) ${r.sampleMs.toFixed(3)} ms, ` +
+      `(${r.warmIterations.toFixed(1)} it), sample (free + ±β + drops) ${r.sampleMs.toFixed(3)} ms ` +
+      `(${r.sampleCpuMs.toFixed(3)} ms CPU), ` +
       `max residual ${r.maxResidual_A.toExponential(1)} A, unconverged ${r.unconverged}`,
   );
 }

@@ -1,19 +1,22 @@
 // EqProp training throughput on the in-process simulated board: the digits network of the
-// dataset preset (784 features → 1568 doubled input lines, 100 hidden, 10 differential outputs →
-// 20 nodes; 158,800 devices), the centered estimator (thesis Eq. 2.10: free, +β and −β phases per
+// dataset preset (784 pixels and the preset's bias line, doubled; 100 hidden, 10 differential
+// outputs → 20 nodes; about 159,000 devices), the centered estimator (thesis Eq. 2.10: free, +β and −β phases per
 // sample), the preset's training configuration, the whole Trainer pipeline (rxjs phases, events,
 // capability calls with timeouts, estimate, accumulation, programming per mini-batch).
 //
 // Per mode, after a warm-up, `repeats` blocks of `samples` training samples are timed; the median
-// block gives ms per sample and the extrapolated time of an epoch of 8,000 samples (issue 4 §5).
-// The stage breakdown (median block) comes from timing the board's capability calls and the
-// pipeline's events in wall-clock time:
-//   solve     DC operating points (LayeredCircuit.solveDc: input-array pass, Newton iterations)
+// block gives ms per sample and the extrapolated time of an epoch of 8,000 samples (issue 4 §5),
+// in wall-clock time and in process CPU time (the one-core figure on a shared machine).
+// The stage breakdown (median block) charges the time between marks to the innermost running
+// stage, from the board's capability calls and the pipeline's events; the stages add up to the
+// total:
+//   solve     DC operating points (LayeredCircuit: the input-array pass, Newton iterations) and
+//             the slowest time constant
 //   sampling  sample-and-hold and ADC conversions (sampleAndRead without its solve)
 //   sources   DAC quantisation and limit checks of the input and nudge sources
-//   estimate  voltage drops, centered estimate, accumulation (release phase-ended → next event)
+//   estimate  the fused centered estimate and accumulation (release phase-ended → next event)
 //   update    programming arithmetic: mini-batch mean, sign-SGD plan or ideal step
-//   devices   pulses through the device models, or the ideal conductance write
+//   devices   pulses through the device models, or the ideal conductance read and write
 //   overhead  the rest: rxjs pipeline, events, promises, timeouts
 // Usage: npm run bench -- train-throughput [--samples N] [--repeats R] [--warmup W]
 //        [--pulses-samples N] [--batch B] [--modes ideal,pulses]
@@ -53,63 +56,85 @@ const zeroTimes = (): Times => ({
   overhead: 0,
 });
 
-/** The board's capabilities with wall-clock timing; a solve inside a call counts as solve only. */
-function instrument(board: SimBoard, times: Times): BenchCapabilities {
-  const circuit = board.circuit;
-  const solveDc = circuit.solveDc.bind(circuit);
-  const settle = circuit.settle.bind(circuit);
-  let inSolve = 0;
-  const clocked = <A extends unknown[], R>(f: (...a: A) => R, add: (ms: number) => void) => {
+/** Exclusive stage accounting in wall-clock time (process CPU time costs microseconds per
+ * query, so it is taken per block only): the time between two marks goes to the innermost
+ * running stage (a stack of wrapped calls over a base stage that the pipeline's events switch),
+ * so the stages partition the total. */
+class StageClock {
+  readonly wall = zeroTimes();
+  base: Stage = 'overhead';
+  private readonly stack: Stage[] = [];
+  private last = performance.now();
+
+  /** Charges the time since the last mark to the running stage. */
+  mark(): void {
+    const now = performance.now();
+    const stage = this.stack.length > 0 ? this.stack[this.stack.length - 1] : this.base;
+    this.wall[stage] += now - this.last;
+    this.last = now;
+  }
+
+  wrap<A extends unknown[], R>(stage: Stage, f: (...a: A) => R): (...a: A) => R {
     return (...a: A): R => {
-      const solveBefore = inSolve;
-      const t0 = performance.now();
-      const r = f(...a);
-      add(performance.now() - t0 - (inSolve - solveBefore));
-      return r;
+      this.mark();
+      this.stack.push(stage);
+      try {
+        return f(...a);
+      } finally {
+        this.mark();
+        this.stack.pop();
+      }
     };
-  };
-  circuit.solveDc = clocked(solveDc, (ms) => {
-    times.solve += ms;
-    inSolve += ms;
-  });
-  circuit.settle = clocked(settle, (ms) => {
-    times.solve += ms;
-    inSolve += ms;
-  });
-  const sync =
-    <A extends unknown[], R>(stage: Stage, f: (...a: A) => Promise<R>) =>
-    (...a: A): Promise<R> => {
-      let out!: Promise<R>;
-      clocked(
-        () => (out = f(...a)),
-        (ms) => (times[stage] += ms),
-      )();
-      return out;
-    };
+  }
+
+  reset(): void {
+    this.mark();
+    Object.assign(this.wall, zeroTimes());
+  }
+}
+
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/** The board's capabilities with their calls charged to stages (a solve inside a call counts as
+ * solve). The capability methods run synchronously up to their returned Promise. */
+function instrument(board: SimBoard, clock: StageClock): BenchCapabilities {
+  const circuit = board.circuit;
+  circuit.prepare = clock.wrap('solve', circuit.prepare.bind(circuit));
+  circuit.solveDc = clock.wrap('solve', circuit.solveDc.bind(circuit));
+  circuit.settle = clock.wrap('solve', circuit.settle.bind(circuit));
+  circuit.slowestTimeConstant = clock.wrap('solve', circuit.slowestTimeConstant.bind(circuit));
+  circuit.timeConstantBound = clock.wrap('solve', circuit.timeConstantBound.bind(circuit));
   const ideal = board.ideal;
   return {
-    inputs: { ...board.inputs, setVoltages: sync('sources', board.inputs.setVoltages) },
-    nudge: { ...board.nudge, setCurrents: sync('sources', board.nudge.setCurrents) },
-    sampler: { ...board.sampler, sampleAndRead: sync('sampling', board.sampler.sampleAndRead) },
-    programmer: { ...board.programmer, applyPulses: sync('devices', board.programmer.applyPulses) },
+    inputs: { ...board.inputs, setVoltages: clock.wrap('sources', board.inputs.setVoltages) },
+    nudge: { ...board.nudge, setCurrents: clock.wrap('sources', board.nudge.setCurrents) },
+    sampler: { ...board.sampler, sampleAndRead: clock.wrap('sampling', board.sampler.sampleAndRead) },
+    programmer: { ...board.programmer, applyPulses: clock.wrap('devices', board.programmer.applyPulses) },
     reader: board.reader,
     timebase: board.timebase,
-    ideal: {
-      ...ideal,
-      read: clocked(ideal.read, (ms) => (times.devices += ms)),
-      write: clocked(ideal.write, (ms) => (times.devices += ms)),
-    },
+    ideal: { ...ideal, read: clock.wrap('devices', ideal.read), write: clock.wrap('devices', ideal.write) },
     safeState: () => board.safeState(),
   };
+}
+
+interface Block {
+  wallMs: number;
+  cpuMs: number;
+  wall: Times;
+  pulses: number;
 }
 
 interface ModeResult {
   mode: TrainingMode;
   batchSize: number;
   devices: string;
-  msPerSample: number[];
-  breakdown: Times;
-  pulsesPerSample: number;
+  samples: number;
+  /** Blocks sorted by wall time; `median` is the middle one. */
+  blocks: Block[];
+  median: Block;
   transientIntegrations: number;
 }
 
@@ -121,8 +146,8 @@ async function runMode(mode: TrainingMode, samples: number): Promise<ModeResult>
     devices: preset.devices[mode],
     seed: 1,
   });
-  const times = zeroTimes();
-  const bench = instrument(board, times);
+  const clock = new StageClock();
+  const bench = instrument(board, clock);
   const config: TrainingConfigInput = {
     ...preset.training[mode],
     ...(args.batch === undefined ? {} : { batchSize: Number(args.batch) }),
@@ -141,95 +166,84 @@ async function runMode(mode: TrainingMode, samples: number): Promise<ModeResult>
     return { x, y };
   };
 
-  // The programming phase's time without its device calls and solves (counted under those).
-  let programStart = 0;
-  let devicesAt = 0;
-  let solveAt = 0;
-  let releaseEnd = -1;
+  // The base stage: the estimate runs from the release phase's end to the next event, the
+  // programming arithmetic inside the program phase (its device calls and solves are charged to
+  // those stages by the wrappers); everything else is pipeline overhead.
   const onEvent = (e: TrainingEvent) => {
-    const now = performance.now();
-    if (releaseEnd >= 0) {
-      times.estimate += now - releaseEnd;
-      releaseEnd = -1;
-    }
-    if (e.type === 'phase-started' && e.phase === 'program') {
-      programStart = now;
-      devicesAt = times.devices;
-      solveAt = times.solve;
-    }
-    if (e.type === 'phase-ended' && e.phase === 'program') {
-      times.update += now - programStart - (times.devices - devicesAt) - (times.solve - solveAt);
-    }
-    if (e.type === 'phase-ended' && e.phase === 'release') releaseEnd = now;
+    clock.mark();
+    clock.base = 'overhead';
+    if (e.type === 'phase-ended' && e.phase === 'release') clock.base = 'estimate';
+    if (e.type === 'phase-started' && e.phase === 'program') clock.base = 'update';
   };
   const run = async (count: number) => {
-    releaseEnd = -1;
     await lastValueFrom(trainer.train$(take(count)).pipe(tap(onEvent)), { defaultValue: null });
+    clock.mark();
+    clock.base = 'overhead';
   };
 
   await run(Math.ceil(warmup / batchSize) * batchSize);
-  const blocks: { ms: number; times: Times; pulses: number }[] = [];
+  const blocks: Block[] = [];
   for (let r = 0; r < repeats; r++) {
-    Object.assign(times, zeroTimes());
     const pulses0 = board.statistics.pulsesApplied;
-    const t0 = performance.now();
+    clock.reset();
+    const w0 = performance.now();
+    const c0 = cpuMs();
     await run(n);
-    const total = performance.now() - t0;
-    const t = { ...times };
-    t.overhead = total - STAGES.filter((s) => s !== 'overhead').reduce((a, s) => a + t[s], 0);
-    blocks.push({ ms: total, times: t, pulses: board.statistics.pulsesApplied - pulses0 });
+    blocks.push({
+      wallMs: performance.now() - w0,
+      cpuMs: cpuMs() - c0,
+      wall: { ...clock.wall },
+      pulses: board.statistics.pulsesApplied - pulses0,
+    });
   }
-  blocks.sort((a, b) => a.ms - b.ms);
-  const median = blocks[Math.floor(blocks.length / 2)];
-  const breakdown = zeroTimes();
-  for (const s of STAGES) breakdown[s] = median.times[s] / n;
+  blocks.sort((a, b) => a.wallMs - b.wallMs);
   return {
     mode,
     batchSize,
     devices: preset.devices[mode],
-    msPerSample: blocks.map((b) => b.ms / n),
-    breakdown,
-    pulsesPerSample: median.pulses / n,
+    samples: n,
+    blocks,
+    median: blocks[Math.floor(blocks.length / 2)],
     transientIntegrations: board.statistics.transientIntegrations,
   };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const perEpoch = (msPerSample: number) => (msPerSample * EPOCH_SAMPLES) / 1000;
 
 const modes = args.modes.split(',') as TrainingMode[];
 const results: ModeResult[] = [];
 for (const mode of modes) {
-  const samples = Number(mode === 'pulses' ? args['pulses-samples'] : args.samples);
-  const r = await runMode(mode, samples);
+  const r = await runMode(mode, Number(mode === 'pulses' ? args['pulses-samples'] : args.samples));
   results.push(r);
-  const ms = median(r.msPerSample);
+  const { median: m, samples: n } = r;
+  const wall = m.wallMs / n;
+  const cpu = m.cpuMs / n;
   console.log(
-    `${mode} (devices ${r.devices}, batch ${r.batchSize}): ${ms.toFixed(3)} ms/sample ` +
-      `(blocks: ${r.msPerSample.map((x) => x.toFixed(3)).join(', ')}), ` +
-      `${((ms * EPOCH_SAMPLES) / 1000).toFixed(1)} s per epoch of ${EPOCH_SAMPLES}` +
-      (mode === 'pulses' ? `, ${r.pulsesPerSample.toFixed(0)} pulses/sample` : '') +
+    `${mode} (devices ${r.devices}, batch ${r.batchSize}, ${n} samples × ${repeats}): ` +
+      `${wall.toFixed(3)} ms/sample wall (blocks: ${r.blocks.map((b) => (b.wallMs / n).toFixed(3)).join(', ')}), ` +
+      `${cpu.toFixed(3)} ms/sample process CPU; ${perEpoch(wall).toFixed(1)} s per epoch of ${EPOCH_SAMPLES} ` +
+      `(${perEpoch(cpu).toFixed(1)} s CPU)` +
+      (mode === 'pulses' ? `, ${(m.pulses / n).toFixed(0)} pulses/sample` : '') +
       (r.transientIntegrations > 0 ? `, ${r.transientIntegrations} transient integrations` : ''),
   );
   for (const s of STAGES) {
-    const v = r.breakdown[s];
+    const w = m.wall[s] / n;
     console.log(
-      `  ${s.padEnd(9)} ${v.toFixed(3).padStart(8)} ms/sample  ${((100 * v) / ms).toFixed(1).padStart(5)} %`,
+      `  ${s.padEnd(9)} ${w.toFixed(3).padStart(8)} ms/sample ${((100 * w) / wall).toFixed(1).padStart(5)} %`,
     );
   }
 }
 
+// Wall-clock figures (the issue's measure); `cpu_*` are the process's CPU time per sample, the
+// one-core figure when the machine is shared.
 const summary: Record<string, number | string> = { bench: 'train-throughput' };
-const ideal = results.find((r) => r.mode === 'ideal');
-if (ideal) {
-  const ms = median(ideal.msPerSample);
-  summary.samples_per_s = Number((1000 / ms).toFixed(1));
-  summary.s_per_epoch = Number(((ms * EPOCH_SAMPLES) / 1000).toFixed(2));
-}
-const pulses = results.find((r) => r.mode === 'pulses');
-if (pulses) {
-  const ms = median(pulses.msPerSample);
-  summary.samples_per_s_pulses = Number((1000 / ms).toFixed(1));
-  summary.s_per_epoch_pulses = Number(((ms * EPOCH_SAMPLES) / 1000).toFixed(2));
-  summary.pulses_per_sample = Math.round(pulses.pulsesPerSample);
+for (const r of results) {
+  const wall = r.median.wallMs / r.samples;
+  const cpu = r.median.cpuMs / r.samples;
+  const suffix = r.mode === 'ideal' ? '' : `_${r.mode}`;
+  summary[`samples_per_s${suffix}`] = Number((1000 / wall).toFixed(1));
+  summary[`s_per_epoch${suffix}`] = Number(perEpoch(wall).toFixed(2));
+  summary[`cpu_s_per_epoch${suffix}`] = Number(perEpoch(cpu).toFixed(2));
+  if (r.mode === 'pulses') summary.pulses_per_sample = Math.round(r.median.pulses / r.samples);
 }
 console.log(JSON.stringify(summary));

@@ -12,7 +12,7 @@ import { fitLine } from './fits/linear-fit.ts';
 import { quantisedNoiseRms } from './fits/quantised-noise.ts';
 import type { VoltageMeter } from './meter.ts';
 import { meanReading } from './meter.ts';
-import { runProcedure } from './procedure.ts';
+import { checkLevel, runProcedure } from './procedure.ts';
 
 export interface AdcCalibrationSet {
   inputs: VoltageSource;
@@ -79,6 +79,8 @@ export function calibrateAdc(set: AdcCalibrationSet, options: AdcCalibrationOpti
     const min = options.min_V ?? -0.4;
     const max = options.max_V ?? 0.4;
     if (!(min < max)) throw new RangeError(`min_V (${min}) must be below max_V (${max})`);
+    checkLevel('min_V', min, set.inputs.range);
+    checkLevel('max_V', max, set.inputs.range);
     const settle = options.settle_s ?? 1e-3;
     const averages = options.averages ?? 16;
     const readings = options.readings ?? 4;

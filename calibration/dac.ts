@@ -8,7 +8,7 @@ import type { Timebase, VoltageSource } from '../src/capabilities/index.ts';
 import { fitLine } from './fits/linear-fit.ts';
 import type { VoltageMeter } from './meter.ts';
 import { meanReading } from './meter.ts';
-import { runProcedure } from './procedure.ts';
+import { checkLevel, runProcedure } from './procedure.ts';
 
 export interface DacCalibrationSet {
   inputs: VoltageSource;
@@ -61,6 +61,8 @@ export function calibrateDac(set: DacCalibrationSet, options: DacCalibrationOpti
     const min = options.min_V ?? 0.9 * set.inputs.range.min;
     const max = options.max_V ?? 0.9 * set.inputs.range.max;
     if (!(min < max)) throw new RangeError(`min_V (${min}) must be below max_V (${max})`);
+    checkLevel('min_V', min, set.inputs.range);
+    checkLevel('max_V', max, set.inputs.range);
     const settle = options.settle_s ?? 1e-3;
     const readings = options.readings ?? 4;
     const levels = Array.from({ length: count }, (_, k) => min + ((max - min) * k) / (count - 1));

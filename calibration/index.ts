@@ -48,3 +48,17 @@ export { calibrationRecordSchema, makeRecord, exportRecord, importRecord } from 
 export type { CalibrationRecord, CalibrationKind } from './records.ts';
 export { twinConfigFromCalibration } from './twin.ts';
 export type { TwinConfig } from './twin.ts';
+export {
+  applyChannelCalibration,
+  calibrationWarnings,
+  channelCorrections,
+  correctedSampler,
+  correctedVoltageSource,
+} from './apply.ts';
+export type { CalibrationCheckOptions, CalibrationWarning, ChannelCorrection } from './apply.ts';
+export { renderSvg, niceTicks } from './plots/svg.ts';
+export type { PlotSpec, Series } from './plots/svg.ts';
+export { recordFigures } from './plots/figures.ts';
+export type { Figure } from './plots/figures.ts';
+export { fitSharedModes } from './fits/shared-modes.ts';
+export type { SharedModesFit } from './fits/shared-modes.ts';

@@ -83,19 +83,46 @@ export function runProcedure<P, R>(
   });
 }
 
+export interface ResultOptions<P, R> {
+  /** Aborting it unsubscribes (the procedure's sources go safe) and rejects with its reason. */
+  signal?: AbortSignal;
+  /** Every progress event, as it comes. */
+  onProgress?(event: Extract<ProcedureEvent<P, R>, { type: 'progress' }>): void;
+}
+
 /** The procedure's result, or a rejection (LimitError for a 'limit' ending). */
-export function resultOf<P, R>(events: Observable<ProcedureEvent<P, R>>): Promise<R> {
+export function resultOf<P, R>(
+  events: Observable<ProcedureEvent<P, R>>,
+  options: ResultOptions<P, R> = {},
+): Promise<R> {
   return new Promise<R>((resolve, reject) => {
     let result: { value: R } | undefined;
-    events.subscribe({
+    const { signal, onProgress } = options;
+    if (signal?.aborted) {
+      reject(signal.reason);
+      return;
+    }
+    const subscription = events.subscribe({
       next: (e) => {
         if (e.type === 'result') result = { value: e.result };
         else if (e.type === 'limit') reject(new LimitError(e.field, e.value, e.limit));
+        else onProgress?.(e);
       },
-      error: reject,
-      complete: () =>
-        result ? resolve(result.value) : reject(new Error('procedure: completed without a result')),
+      error: (e: unknown) => {
+        signal?.removeEventListener('abort', abort);
+        reject(e);
+      },
+      complete: () => {
+        signal?.removeEventListener('abort', abort);
+        if (result) resolve(result.value);
+        else reject(new Error('procedure: completed without a result'));
+      },
     });
+    function abort() {
+      subscription.unsubscribe();
+      reject(signal!.reason);
+    }
+    signal?.addEventListener('abort', abort, { once: true });
   });
 }
 
@@ -112,4 +139,9 @@ function guardCalls<T extends object>(capability: T, isAborted: () => boolean): 
       };
     },
   });
+}
+
+/** Refuses a source level outside the source's range before anything is sent (a 'limit' event). */
+export function checkLevel(field: string, value: number, range: { min: number; max: number }): void {
+  if (!(value >= range.min && value <= range.max)) throw new LimitError(field, value, { ...range });
 }

@@ -8,6 +8,8 @@ import type { DacCalibrationResult } from './dac.ts';
 import type { PulseResponseResult } from './pulse-response.ts';
 import type { SettleCalibrationResult } from './settle.ts';
 import type { ConductanceMapResult } from './conductance-map.ts';
+import type { DeviceIv } from './device-iv.ts';
+import type { ProgramVerifyResult } from './program-verify.ts';
 
 const num = z.number();
 const nums = z.array(num);
@@ -77,6 +79,7 @@ export const settleResultSchema: z.ZodType<SettleCalibrationResult> = z
     delays_s: nums,
     samples_V: z.array(nums),
     channels: z.array(stepFitSchema),
+    modes: z.object({ tau_s: z.array(z.number().positive()).min(1), rmsResidual_V: num, bic: num }).strict(),
     tauSlowest_s: z.number().positive(),
     settleTime_s: num,
     conductances_S: z.array(nums),
@@ -136,6 +139,8 @@ export const pulseResponseResultSchema: z.ZodType<PulseResponseResult> = z
               bic: num,
               cycleToCycle: num,
               readNoise_S: num,
+              readNoiseFraction: num,
+              readNoiseFloor_S: num,
               writeNoise_S: num,
             })
             .strict(),
@@ -144,6 +149,8 @@ export const pulseResponseResultSchema: z.ZodType<PulseResponseResult> = z
         spread: z.object({ step: num, upDown: num, gMin: num, gMax: num }).strict(),
         cycleToCycle: num,
         readNoise_S: num,
+        readNoiseFraction: num,
+        readNoiseFloor_S: num,
         writeNoise_S: num,
       })
       .strict()
@@ -167,6 +174,40 @@ export const conductanceMapResultSchema: z.ZodType<ConductanceMapResult> = z
         .strict(),
     ),
     readNoise: z.object({ fraction: num, floor_S: num }).strict(),
+  })
+  .strict();
+
+export const deviceIvResultSchema: z.ZodType<DeviceIv[]> = z.array(
+  z
+    .object({
+      device: deviceRefSchema,
+      voltage_V: nums,
+      current_A: nums,
+      conductance_S: num,
+      offset_A: num,
+      nonlinearity: num,
+    })
+    .strict(),
+);
+
+export const programVerifyResultSchema: z.ZodType<ProgramVerifyResult> = z
+  .object({
+    iterations: z.number().int().nonnegative(),
+    converged: z.number().int().nonnegative(),
+    devices: z.array(
+      z
+        .object({
+          index: z.number().int().nonnegative(),
+          target_S: num,
+          final_S: num,
+          error_S: num,
+          pulses: z.number().int().nonnegative(),
+          converged: z.boolean(),
+          unresponsive: z.boolean(),
+        })
+        .strict(),
+    ),
+    maxError_S: nums,
   })
   .strict();
 
@@ -199,6 +240,8 @@ export const calibrationRecordSchema = z.discriminatedUnion('kind', [
   z.object({ ...header, kind: z.literal('settle'), result: settleResultSchema }).strict(),
   z.object({ ...header, kind: z.literal('pulse-response'), result: pulseResponseResultSchema }).strict(),
   z.object({ ...header, kind: z.literal('conductance-map'), result: conductanceMapResultSchema }).strict(),
+  z.object({ ...header, kind: z.literal('device-iv'), result: deviceIvResultSchema }).strict(),
+  z.object({ ...header, kind: z.literal('program-verify'), result: programVerifyResultSchema }).strict(),
 ]);
 
 export type CalibrationRecord = z.infer<typeof calibrationRecordSchema>;

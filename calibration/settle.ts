@@ -2,14 +2,17 @@
 // geometric ladder the step is repeated from rest and the sample-and-hold fires `delay` after the
 // step (plus any timebase time between the step returning and the sample call). Each channel's
 // response v(t) is fitted with one or two exponentials (fits/exponential.ts) and a settle time is
-// recommended for a chosen relative error. The conductance maps are read at the end: the node
+// recommended for a chosen relative error; all channels are also fitted jointly with shared time
+// constants (fits/shared-modes.ts), which gives the network's slowest mode. The conductance maps are read at the end: the node
 // capacitance of a digital twin follows from the slowest τ and the nodal conductance matrix.
 // Assumes the step keeps every node inside the diode knees (the network is then linear RC), and
 // that rest_s returns the nodes to rest before every step.
 import type { ConductanceReader, NodeSampler, Timebase, VoltageSource } from '../src/capabilities/index.ts';
 import { fitStepResponse, settleTimeFor } from './fits/exponential.ts';
 import type { StepResponseFit } from './fits/exponential.ts';
-import { runProcedure } from './procedure.ts';
+import { fitSharedModes } from './fits/shared-modes.ts';
+import type { SharedModesFit } from './fits/shared-modes.ts';
+import { checkLevel, runProcedure } from './procedure.ts';
 
 export interface SettleCalibrationSet {
   inputs: VoltageSource;
@@ -48,7 +51,10 @@ export interface SettleCalibrationResult {
   /** samples_V[k][node]: read-out at delays_s[k]. */
   samples_V: number[][];
   channels: SettleChannelFit[];
-  /** Slowest time constant over the channels whose response stands out of the noise, s. */
+  /** The network's time constants from a joint fit of the channels that stand out of the noise
+   * (fits/shared-modes.ts), slowest first. */
+  modes: SharedModesFit;
+  /** Slowest time constant of the network (modes.tau_s[0]), s. */
   tauSlowest_s: number;
   /** Longest recommended settle time over those channels, s. */
   settleTime_s: number;
@@ -70,6 +76,7 @@ export function calibrateSettle(set: SettleCalibrationSet, options: SettleCalibr
     if (!Number.isInteger(points) || points < 8)
       throw new RangeError(`points: must be an integer >= 8, got ${points}`);
     const step = options.step_V ?? 0.2;
+    checkLevel('step_V', step, set.inputs.range);
     const rest = options.rest_s ?? 2 * maxDelay_s;
     const averages = options.averages ?? 4;
     const relError = options.relError ?? 1e-3;
@@ -100,6 +107,15 @@ export function calibrateSettle(set: SettleCalibrationSet, options: SettleCalibr
       (c) => Math.abs(c.terms.reduce((s, t) => s + t.amplitude_V, 0)) > 10 * c.rmsResidual_V,
     );
     if (significant.length === 0) throw new RangeError('step_V: no channel responded above its noise');
+    const modes = fitSharedModes(
+      delays,
+      samples.map((row) => significant.map((c) => row[c.node])),
+      significant.map((c) => ({
+        final_V: c.final_V,
+        amplitude_V: c.terms.reduce((a, t) => a + t.amplitude_V, 0),
+        tau_s: c.terms[0].tau_s,
+      })),
+    );
     const conductances: number[][] = [];
     for (let a = 0; a < set.reader.arrays.length; a++) {
       conductances.push(Array.from(await reader.readConductances(a, options.readVoltage_V ?? 0.1)));
@@ -110,7 +126,8 @@ export function calibrateSettle(set: SettleCalibrationSet, options: SettleCalibr
       delays_s: delays,
       samples_V: samples,
       channels,
-      tauSlowest_s: Math.max(...significant.map((c) => c.terms[0].tau_s)),
+      modes,
+      tauSlowest_s: modes.tau_s[0],
       settleTime_s: Math.max(...significant.map((c) => c.settleTime_s)),
       conductances_S: conductances,
     };

@@ -120,7 +120,10 @@ export function twinConfigFromCalibration(
       writeNoise_S: fit.writeNoise_S,
       readNoise: map
         ? map.result.readNoise
-        : { fraction: 0, floor_S: fit.readNoise_S * Math.sqrt(readsPerPoint) },
+        : {
+            fraction: fit.readNoiseFraction * Math.sqrt(readsPerPoint),
+            floor_S: fit.readNoiseFloor_S * Math.sqrt(readsPerPoint),
+          },
     };
   }
   return twin;

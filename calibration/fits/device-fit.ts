@@ -2,9 +2,12 @@
 // squares: every measured transition (g_k, pulse_k, g_k+1) contributes the residual
 // g_k+1 − E[g_k+1 | g_k], minimised by Levenberg–Marquardt. Predicting each read from the previous
 // read (rather than simulating the whole train) keeps cycle-to-cycle noise from accumulating into
-// the residuals. Noise is then separated from the residuals r_k (Δ̂_k the predicted step):
-//   E[r_k·r_k+1] = −σ_read²                      (consecutive residuals share one read)
-//   E[r_k²]      = c2c²·Δ̂_k² + 2σ_read² + σ_write²  (regression on Δ̂_k²)
+// the residuals. Noise is then separated from the residuals r_k (Δ̂_k the predicted step), with
+// the read noise of the device model, σ_read²(g) = (fraction·g)² + floor² (docs/device-models.md):
+//   E[r_k·r_k+1] = −σ_read²(g_k+1)                          (consecutive residuals share one read;
+//                                                             regression on [g², 1])
+//   E[r_k²]      = c2c²·Δ̂_k² + 2σ_read²(g_k) + σ_write²     (regression on [Δ̂_k², g_k², 1];
+//                                                             the lag products give the floor)
 // The family is chosen by the Bayesian information criterion over the candidates.
 import type { PulsePolarity } from '../../src/capabilities/index.ts';
 import { deviceFamilies, nextConductance } from './device-families.ts';
@@ -32,8 +35,11 @@ export interface DeviceFit {
   r2: number;
   bic: number;
   cycleToCycle: number;
-  /** Read noise of one point of the curve (after any read averaging), rms S. */
+  /** Read noise of one point of the curve (after any read averaging), rms over the curve, S. */
   readNoise_S: number;
+  /** The same as σ = sqrt((fraction·g)² + floor²). */
+  readNoiseFraction: number;
+  readNoiseFloor_S: number;
   writeNoise_S: number;
 }
 
@@ -60,28 +66,39 @@ export function fitDevice(curve: PulseCurve, family: DeviceFamily): DeviceFit {
     gammaUp: shaped ? Math.exp(q[4]) : 1,
     gammaDown: shaped ? Math.exp(q[5]) : 1,
   });
-  const residual = (q: Float64Array) => {
+  // Residuals in units of `scale`, each times its weight (1 on the first pass).
+  const residual = (q: Float64Array, weights?: Float64Array) => {
     const model = toModel(q);
     const r = new Float64Array(steps.length);
     if (!(model.gMax_S > model.gMin_S)) return r.fill(Infinity);
-    steps.forEach((s, i) => (r[i] = (s.g1 - nextConductance(model, s.g0, s.polarity)) / scale));
+    steps.forEach(
+      (s, i) => (r[i] = ((s.g1 - nextConductance(model, s.g0, s.polarity)) / scale) * (weights?.[i] ?? 1)),
+    );
     return r;
   };
-  let best: ReturnType<typeof levenbergMarquardt> | undefined;
+  let first: ReturnType<typeof levenbergMarquardt> | undefined;
   for (const start of startingPoints(steps, curve.g_S, family)) {
     const q0 = [start.gMin_S, start.gMax_S, Math.log(start.stepUp_S), Math.log(start.stepDown_S)];
     const normalised = [q0[0] / scale, q0[1] / scale, q0[2] - Math.log(scale), q0[3] - Math.log(scale)];
     if (shaped) normalised.push(Math.log(start.gammaUp), Math.log(start.gammaDown));
-    const lm = levenbergMarquardt(residual, normalised);
-    if (!best || lm.rss < best.rss) best = lm;
+    const lm = levenbergMarquardt((q) => residual(q), normalised);
+    if (!first || lm.rss < first.rss) first = lm;
   }
-  if (!best) throw new RangeError('curve: no starting point');
+  if (!first) throw new RangeError('curve: no starting point');
+  // Second pass, weighted by the noise the first pass found (feasible generalised least squares):
+  // cycle-to-cycle noise grows with the step, so the fast end of a curve is the noisiest.
+  const weights = noiseWeights(
+    steps,
+    toModel(first.params),
+    Array.from(first.residuals, (v) => v * scale),
+  );
+  const best = levenbergMarquardt((q) => residual(q, weights), first.params);
   const model = toModel(best.params);
   const p = best.params.length;
   const se = (a: number) => Math.sqrt(best.covariance[a * p + a]);
-  const r = Array.from(best.residuals, (v) => v * scale);
+  const r = Array.from(residual(best.params), (v) => v * scale);
   const predicted = steps.map((s) => nextConductance(model, s.g0, s.polarity) - s.g0);
-  const rss = best.rss * scale * scale;
+  const rss = r.reduce((a, v) => a + v * v, 0);
   const deltas = steps.map((s) => s.g1 - s.g0);
   const meanDelta = deltas.reduce((a, b) => a + b, 0) / deltas.length;
   const tss = deltas.reduce((a, d) => a + (d - meanDelta) ** 2, 0);
@@ -173,27 +190,61 @@ function noiseFromResiduals(
   steps: Transition[],
   r: number[],
   predicted: number[],
-): Pick<DeviceFit, 'cycleToCycle' | 'readNoise_S' | 'writeNoise_S'> {
-  let lagSum = 0;
-  let lagCount = 0;
+): Pick<
+  DeviceFit,
+  'cycleToCycle' | 'readNoise_S' | 'readNoiseFraction' | 'readNoiseFloor_S' | 'writeNoise_S'
+> {
+  const lagDesign: number[] = [];
+  const lagProducts: number[] = [];
   steps.forEach((s, i) => {
-    if (s.next >= 0) {
-      lagSum += r[i] * r[s.next];
-      lagCount++;
-    }
+    if (s.next < 0) return;
+    lagDesign.push(s.g1 * s.g1, 1);
+    lagProducts.push(-r[i] * r[s.next]);
   });
-  const readVar = lagCount > 0 ? Math.max(0, -lagSum / lagCount) : 0;
-  const design = predicted.flatMap((d) => [d * d, 1]);
-  const [c2cSq, constant] = fitLinearModel(
-    design,
+  let fractionSq = 0;
+  let floorSq = 0;
+  if (lagProducts.length >= 4) {
+    [fractionSq, floorSq] = fitLinearModel(lagDesign, lagProducts, 2);
+    if (fractionSq < 0) {
+      fractionSq = 0;
+      floorSq = lagProducts.reduce((a, b) => a + b, 0) / lagProducts.length;
+    }
+    floorSq = Math.max(0, floorSq);
+  }
+  // The squared residuals fix the conductance-proportional read noise better than the lag
+  // products (which carry one read, not two); the lag products split the constant into read
+  // floor and write noise.
+  const [c2cSq, twiceFractionSq, constant] = fitLinearModel(
+    steps.flatMap((s, i) => [predicted[i] ** 2, s.g0 * s.g0, 1]),
     r.map((v) => v * v),
-    2,
+    3,
   );
+  if (twiceFractionSq > 0) fractionSq = twiceFractionSq / 2;
+  const readVar = (g: number) => fractionSq * g * g + floorSq;
+  const meanRead = steps.reduce((a, s) => a + readVar(s.g0), 0) / steps.length;
   return {
     cycleToCycle: Math.sqrt(Math.max(0, c2cSq)),
-    readNoise_S: Math.sqrt(readVar),
-    writeNoise_S: Math.sqrt(Math.max(0, constant - 2 * readVar)),
+    readNoise_S: Math.sqrt(meanRead),
+    readNoiseFraction: Math.sqrt(fractionSq),
+    readNoiseFloor_S: Math.sqrt(floorSq),
+    writeNoise_S: Math.sqrt(Math.max(0, constant - 2 * floorSq)),
   };
+}
+
+/** Weights 1/σ_k (normalised to a mean square of 1) from the noise of a first fit's residuals. */
+function noiseWeights(steps: Transition[], model: DeviceModel, r: number[]): Float64Array {
+  const predicted = steps.map((s) => nextConductance(model, s.g0, s.polarity) - s.g0);
+  const noise = noiseFromResiduals(steps, r, predicted);
+  const variance = steps.map(
+    (s, i) =>
+      (noise.cycleToCycle * predicted[i]) ** 2 +
+      2 * ((noise.readNoiseFraction * s.g0) ** 2 + noise.readNoiseFloor_S ** 2) +
+      noise.writeNoise_S ** 2,
+  );
+  const mean = variance.reduce((a, b) => a + b, 0) / variance.length;
+  if (!(mean > 0)) return new Float64Array(steps.length).fill(1);
+  // A floor at 1 % of the mean variance keeps a noise-free point from taking all the weight.
+  return Float64Array.from(variance, (v) => Math.sqrt(mean / Math.max(v, 0.01 * mean)));
 }
 
 function clamp(v: number, lo: number, hi: number): number {

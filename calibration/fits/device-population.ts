@@ -37,6 +37,9 @@ export interface PopulationFit {
   /** Medians over the devices. */
   cycleToCycle: number;
   readNoise_S: number;
+  /** Read noise of one curve point as sqrt((fraction·g)² + floor²). */
+  readNoiseFraction: number;
+  readNoiseFloor_S: number;
   writeNoise_S: number;
 }
 
@@ -95,6 +98,8 @@ export function fitPopulation(
     },
     cycleToCycle: median(fits.map((f) => f.cycleToCycle)),
     readNoise_S: median(fits.map((f) => f.readNoise_S)),
+    readNoiseFraction: median(fits.map((f) => f.readNoiseFraction)),
+    readNoiseFloor_S: median(fits.map((f) => f.readNoiseFloor_S)),
     writeNoise_S: median(fits.map((f) => f.writeNoise_S)),
   };
 }

@@ -6,7 +6,9 @@
 // hold taken too soon after a source change returns an unsettled value, as on a real board; once
 // more than `settledAfterTimeConstants` slowest time constants have passed the circuit is at its
 // DC operating point, and one warm-started DC solve gives it exactly (to floating-point precision)
-// at a fraction of the cost of integrating.
+// at a fraction of the cost of integrating. That solve is made only when the state is needed (a
+// hold, a transient from it, a source or conductance change that the next interval might not
+// outlast); a state at the operating point of the present sources and conductances stays there.
 import type {
   BenchCapabilities,
   ConductanceReader,
@@ -30,10 +32,12 @@ import { Dac, DacChannelErrors, MeasurementChain } from '../measurement/index.ts
 import { LayeredCircuit } from '../network/layered-circuit.ts';
 import { simBoardConfigSchema } from './config.ts';
 import type { SimBoardConfig, SimBoardConfigInput } from './config.ts';
-import { slowestTimeConstant } from './time-constant.ts';
 
 /** e^-40 ≈ 4e-18: after this many slowest time constants no transient is left in a double. */
 const settledAfterTimeConstants = 40;
+
+/** Conductance of a reverse-biased junction in the time-constant linearisation (GMIN), S. */
+const diodeOff_S = 1e-12;
 
 /** The circuit did not reach a solution: a fault of the simulated board. */
 export class SimulationError extends Error {
@@ -73,6 +77,18 @@ export class SimBoard implements BenchCapabilities {
   private clock_s = 0;
   private tauMax_s = 0;
   private tauStale = true;
+  /** An upper bound on tauMax_s for one solve (LayeredCircuit.timeConstantBound). */
+  private tauBound_s = 0;
+  private tauBoundStale = true;
+  /** v_V is the DC operating point of the applied sources and the present conductances. */
+  private atRest = false;
+  /** The state is that operating point, not yet solved for (v_V is an earlier state, kept as the
+   * warm start). Never together with atRest. */
+  private pending = false;
+  /** An upper bound on the slowest time constant at any conductances the devices can take: a
+   * pulse batch lasting 40 of it ends at the operating point of the new conductances whatever
+   * the state it started from. */
+  private readonly tauWorst_s: number;
 
   constructor(input: SimBoardConfigInput) {
     this.config = simBoardConfigSchema.parse(input);
@@ -102,6 +118,7 @@ export class SimBoard implements BenchCapabilities {
       this.chain.amplifier.gain.set(readout.gain);
       this.chain.amplifier.offset_V.set(readout.offset_V);
     }
+    this.tauWorst_s = worstCaseTimeConstant(this.layout, this.devices.deviceGMin_S);
     this.appliedInputs_V = new Float64Array(this.layout.inputLines);
     this.appliedNudge_A = new Float64Array(this.layout.outputNodes);
     this.v_V = this.equilibrium(new Float64Array(this.layout.floatingNodes).fill(0));
@@ -147,12 +164,20 @@ export class SimBoard implements BenchCapabilities {
     };
     this.ideal = {
       kind: 'ideal-conductance-access',
-      read: () => Float64Array.from(this.devices.g_S),
+      read: (out) => {
+        if (out === undefined) return this.devices.g_S.slice();
+        if (out.length !== totalDevices) {
+          throw new RangeError(`out has ${out.length} slots, the network has ${totalDevices} devices`);
+        }
+        out.set(this.devices.g_S);
+        return out;
+      },
       write: (g_S) => {
         if (g_S.length !== totalDevices) {
           throw new RangeError(`g_S has ${g_S.length} values, the network has ${totalDevices} devices`);
         }
         this.settleUntilNow();
+        this.resolve();
         this.devices.setAll(g_S);
         this.conductancesChanged();
       },
@@ -167,6 +192,7 @@ export class SimBoard implements BenchCapabilities {
   /** The true (noise-free, unquantised) node voltages right now: for tests and diagnostics. */
   trueNodeVoltages(): Float64Array {
     this.settleUntilNow();
+    this.resolve();
     return Float64Array.from(this.v_V);
   }
 
@@ -178,8 +204,7 @@ export class SimBoard implements BenchCapabilities {
   /** Slowest time constant of the node dynamics at the present conductances, s. */
   slowestTimeConstant(): number {
     if (this.tauStale) {
-      const d = this.layout.desc.diode;
-      this.tauMax_s = slowestTimeConstant(this.layout, this.devices.g_S, d.model === 'ideal' ? 1e-12 : 1e-12);
+      this.tauMax_s = this.circuit.slowestTimeConstant(diodeOff_S);
       this.tauStale = false;
     }
     return this.tauMax_s;
@@ -201,8 +226,13 @@ export class SimBoard implements BenchCapabilities {
   /** Brings the node state up to now under the old sources, then switches the sources. */
   private applySources(inputs_V: Float64Array | null, nudge_A: Float64Array | null): void {
     this.settleUntilNow();
-    if (inputs_V && inputs_V !== this.appliedInputs_V) this.appliedInputs_V.set(inputs_V);
-    if (nudge_A && nudge_A !== this.appliedNudge_A) this.appliedNudge_A.set(nudge_A);
+    const newInputs = inputs_V !== null && differs(inputs_V, this.appliedInputs_V);
+    const newNudge = nudge_A !== null && differs(nudge_A, this.appliedNudge_A);
+    if (!newInputs && !newNudge) return;
+    this.resolve(); // the state the new sources start from
+    if (newInputs && inputs_V !== this.appliedInputs_V) this.appliedInputs_V.set(inputs_V);
+    if (newNudge && nudge_A !== this.appliedNudge_A) this.appliedNudge_A.set(nudge_A);
+    this.atRest = false;
   }
 
   private sampleAndRead(options: SampleOptions = {}): Float64Array {
@@ -216,6 +246,7 @@ export class SimBoard implements BenchCapabilities {
     }
     this.advanceClock('sampler.delay_s', delay);
     this.settleUntilNow();
+    this.resolve();
     const out = this.chain.convert(this.v_V, this.config.holdToRead_s, averages);
     const conversions =
       this.config.holdToRead_s + (averages - 1) * this.chain.adc.params.conversionInterval_s;
@@ -224,46 +255,92 @@ export class SimBoard implements BenchCapabilities {
   }
 
   private applyPulses(batch: readonly Pulse[]): PulseReport {
-    const limits = this.config.limits;
-    const index = new Int32Array(batch.length);
-    // Validate the whole batch first: a rejected batch changes nothing.
-    batch.forEach((p, i) => {
-      const field = `batch[${i}]`;
-      const geometry = this.layout.arrays[p.array];
-      if (!Number.isInteger(p.array) || geometry === undefined) {
-        throw new RangeError(
-          `${field}.array: no array ${p.array} (the board has ${this.layout.arrays.length})`,
-        );
-      }
-      if (!Number.isInteger(p.row) || p.row < 0 || p.row >= geometry.rows) {
-        throw new RangeError(`${field}.row: ${p.row} is outside 0..${geometry.rows - 1}`);
-      }
-      if (!Number.isInteger(p.col) || p.col < 0 || p.col >= geometry.cols) {
-        throw new RangeError(`${field}.col: ${p.col} is outside 0..${geometry.cols - 1}`);
-      }
-      if (p.polarity !== 'set' && p.polarity !== 'reset') {
-        throw new RangeError(`${field}.polarity: must be 'set' or 'reset', got ${String(p.polarity)}`);
-      }
-      checkLimit(`${field}.amplitude_V`, p.amplitude_V, limits.pulseAmplitude_V);
-      checkLimit(`${field}.width_s`, p.width_s, limits.pulseWidth_s);
-      const count = p.count ?? 1;
-      if (!Number.isInteger(count)) throw new RangeError(`${field}.count: must be an integer, got ${count}`);
-      checkLimit(`${field}.count`, count, limits.pulseCount);
-      index[i] = this.layout.deviceOffsets[p.array] + p.row * geometry.cols + p.col;
-    });
+    const index = this.checkPulses(batch);
     this.settleUntilNow();
+    let length = 0;
+    for (let i = 0; i < batch.length; i++) length += (batch[i].count ?? 1) * batch[i].width_s;
+    // The batch outlasts every time constant the devices allow: the state it starts from is
+    // forgotten by its end, so a pending operating point need not be solved for.
+    if (!(length >= settledAfterTimeConstants * this.tauWorst_s)) this.resolve();
     let applied = 0;
     let duration = 0;
-    batch.forEach((p, i) => {
+    let changed = false;
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i];
       const count = p.count ?? 1;
-      this.devices.pulse(index[i], p.polarity, p.amplitude_V, p.width_s, count);
+      const delta = this.devices.pulse(index[i], p.polarity, p.amplitude_V, p.width_s, count);
+      if (delta !== 0) {
+        this.circuit.conductanceChanged(index[i], delta);
+        changed = true;
+      }
       applied += count;
       duration += count * p.width_s;
-    });
+    }
     this.statistics.pulsesApplied += applied;
-    this.conductancesChanged();
+    if (changed) this.conductancesChanged(false);
     this.advanceClock('pulse duration', duration);
     return { applied };
+  }
+
+  /** Validates the whole batch before anything is applied (a rejected batch changes nothing);
+   * returns each pulse's flat device index. The messages are built only for a bad pulse. */
+  private checkPulses(batch: readonly Pulse[]): Int32Array {
+    const { pulseAmplitude_V: amp, pulseWidth_s: width, pulseCount } = this.config.limits;
+    const arrays = this.layout.arrays;
+    const offsets = this.layout.deviceOffsets;
+    const index = new Int32Array(batch.length);
+    for (let i = 0; i < batch.length; i++) {
+      const p = batch[i];
+      const geometry = arrays[p.array];
+      const count = p.count ?? 1;
+      const ok =
+        geometry !== undefined &&
+        Number.isInteger(p.array) &&
+        Number.isInteger(p.row) &&
+        p.row >= 0 &&
+        p.row < geometry.rows &&
+        Number.isInteger(p.col) &&
+        p.col >= 0 &&
+        p.col < geometry.cols &&
+        (p.polarity === 'set' || p.polarity === 'reset') &&
+        p.amplitude_V >= amp.min &&
+        p.amplitude_V <= amp.max &&
+        p.width_s >= width.min &&
+        p.width_s <= width.max &&
+        Number.isInteger(count) &&
+        count >= pulseCount.min &&
+        count <= pulseCount.max;
+      if (!ok) this.rejectPulse(p, i);
+      index[i] = offsets[p.array] + p.row * geometry.cols + p.col;
+    }
+    return index;
+  }
+
+  /** Throws the error naming the first bad field of pulse `i`. */
+  private rejectPulse(p: Pulse, i: number): never {
+    const limits = this.config.limits;
+    const field = `batch[${i}]`;
+    const geometry = this.layout.arrays[p.array];
+    if (!Number.isInteger(p.array) || geometry === undefined) {
+      throw new RangeError(
+        `${field}.array: no array ${p.array} (the board has ${this.layout.arrays.length})`,
+      );
+    }
+    if (!Number.isInteger(p.row) || p.row < 0 || p.row >= geometry.rows) {
+      throw new RangeError(`${field}.row: ${p.row} is outside 0..${geometry.rows - 1}`);
+    }
+    if (!Number.isInteger(p.col) || p.col < 0 || p.col >= geometry.cols) {
+      throw new RangeError(`${field}.col: ${p.col} is outside 0..${geometry.cols - 1}`);
+    }
+    if (p.polarity !== 'set' && p.polarity !== 'reset') {
+      throw new RangeError(`${field}.polarity: must be 'set' or 'reset', got ${String(p.polarity)}`);
+    }
+    checkLimit(`${field}.amplitude_V`, p.amplitude_V, limits.pulseAmplitude_V);
+    checkLimit(`${field}.width_s`, p.width_s, limits.pulseWidth_s);
+    const count = p.count ?? 1;
+    if (!Number.isInteger(count)) throw new RangeError(`${field}.count: must be an integer, got ${count}`);
+    checkLimit(`${field}.count`, count, limits.pulseCount);
+    throw new RangeError(`${field}: rejected`);
   }
 
   private readConductances(array: number, readVoltage_V: number): Float64Array {
@@ -283,14 +360,18 @@ export class SimBoard implements BenchCapabilities {
     }
     this.clock_s += seconds;
     if (this.deviceParams.drift.law !== 'none' && seconds > 0) {
+      this.resolve();
       this.devices.advanceTime(seconds);
       this.conductancesChanged();
     }
   }
 
-  private conductancesChanged(): void {
-    this.circuit.conductancesChanged();
+  /** After a conductance change; `all` = false when the circuit was told device by device. */
+  private conductancesChanged(all = true): void {
+    if (all) this.circuit.conductancesChanged();
     this.tauStale = true;
+    this.tauBoundStale = true;
+    this.atRest = false;
   }
 
   /** Evolves the node state from stateTime_s to the clock under the present sources. */
@@ -298,8 +379,12 @@ export class SimBoard implements BenchCapabilities {
     const dt = this.clock_s - this.stateTime_s;
     if (dt <= 0) return;
     this.stateTime_s = this.clock_s;
-    if (dt >= settledAfterTimeConstants * this.slowestTimeConstant()) {
-      this.v_V = this.equilibrium(this.v_V);
+    if (this.atRest || this.pending) return;
+    // The sums for the present conductances and inputs, in one pass when both changed (the time
+    // constant and the solve that follow both use them).
+    this.circuit.prepare(this.appliedInputs_V);
+    if (this.settledAfter(dt)) {
+      this.pending = true;
       return;
     }
     this.statistics.transientIntegrations++;
@@ -307,6 +392,26 @@ export class SimBoard implements BenchCapabilities {
       nudge_A: this.appliedNudge_A,
       maxStep_s: Math.min(dt / 50, this.slowestTimeConstant() / 5),
     });
+  }
+
+  /** Whether dt is at least `settledAfterTimeConstants` slowest time constants. The bound is
+   * tried first: it is at least τ, so passing it passes the exact test, and the inverse
+   * iteration for τ runs only when the bound is inconclusive. */
+  private settledAfter(dt: number): boolean {
+    if (this.tauBoundStale) {
+      this.tauBound_s = this.circuit.timeConstantBound(diodeOff_S) * (1 + 1e-9);
+      this.tauBoundStale = false;
+    }
+    if (dt >= settledAfterTimeConstants * this.tauBound_s) return true;
+    return dt >= settledAfterTimeConstants * this.slowestTimeConstant();
+  }
+
+  /** Solves for a pending operating point. */
+  private resolve(): void {
+    if (!this.pending) return;
+    this.v_V = this.equilibrium(this.v_V);
+    this.pending = false;
+    this.atRest = true;
   }
 
   private equilibrium(warmStart_V: Float64Array): Float64Array {
@@ -342,7 +447,30 @@ function checkLength(field: string, levels: Float64Array, channels: number): voi
 }
 
 function checkLimits(field: string, levels: Float64Array, limit: { min: number; max: number }): void {
-  for (let i = 0; i < levels.length; i++) checkLimit(`${field}[${i}]`, levels[i], limit);
+  const { min, max } = limit;
+  for (let i = 0; i < levels.length; i++) {
+    const v = levels[i];
+    if (!(v >= min && v <= max)) throw new LimitError(`${field}[${i}]`, v, { ...limit });
+  }
+}
+
+/** Whether `next` differs from the applied levels `now` (the same array: changed in place). */
+function differs(next: Float64Array, now: Float64Array): boolean {
+  if (next === now) return true;
+  for (let i = 0; i < next.length; i++) if (next[i] !== now[i]) return true;
+  return false;
+}
+
+/** An upper bound on the slowest time constant for any conductances at or above each device's
+ * lower bound, s (Infinity unless the circuit is reciprocal). Each device adds g·w·wᵀ to the
+ * zero-bias Jacobian of a reciprocal circuit, so raising any g raises λ_min (Weyl): the network
+ * with every device at the lowest lower bound is the slowest. */
+function worstCaseTimeConstant(layout: NetworkLayout, gMin_S: Float64Array): number {
+  let low = Infinity;
+  for (let i = 0; i < gMin_S.length; i++) low = Math.min(low, gMin_S[i]);
+  if (!(low > 0)) return Infinity;
+  const uniform = new Float64Array(layout.totalDevices).fill(low);
+  return new LayeredCircuit(layout, uniform).timeConstantBound(diodeOff_S) * (1 + 1e-9);
 }
 
 function checkLimit(field: string, value: number, limit: { min: number; max: number }): void {

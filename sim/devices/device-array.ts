@@ -45,6 +45,9 @@ export class DeviceArray {
   private readonly programmedAt_s: Float64Array;
   private readonly shape: ShapeConstants;
   private readonly driftOn: boolean;
+  /** Every device has the same bounds (no gMin/gMax variation), and none is stuck: the bulk
+   * write then streams only the values. */
+  private readonly plain: boolean;
   private writeRng: Rng;
   private readRng: Rng;
   private clock_s = 0;
@@ -76,6 +79,11 @@ export class DeviceArray {
     this.writeRng = rng.fork();
     this.readRng = rng.fork();
     for (let i = 0; i < count; i++) this.drawDevice(i, deviceRng, init);
+    this.plain =
+      count > 0 &&
+      this.stuck.every((x) => x === NOT_STUCK) &&
+      isConstant(this.deviceGMin_S) &&
+      isConstant(this.deviceGMax_S);
   }
 
   private drawDevice(i: number, rng: Rng, init: InitialConductance | undefined): void {
@@ -208,19 +216,35 @@ export class DeviceArray {
   }
 
   /** Sets every free device to a value (or one value each), clipped to its own bounds; stuck
-   * devices keep their value. Counts as programming for drift. */
+   * devices keep their value. Counts as programming for drift. One tight pass (the ideal training
+   * mode writes every device every step). */
   setAll(g: number | Float64Array): void {
-    if (g instanceof Float64Array && g.length !== this.count) {
-      throw new RangeError(`setAll: ${g.length} values for ${this.count} devices`);
+    const n = this.count;
+    const v = typeof g === 'number' ? new Float64Array(n).fill(g) : g;
+    if (v.length !== n) throw new RangeError(`setAll: ${v.length} values for ${n} devices`);
+    for (let i = 0; i < n; i++) {
+      if (Number.isNaN(v[i])) throw new RangeError(`setAll: value for device ${i} is NaN`);
     }
-    for (let i = 0; i < this.count; i++) {
-      if (this.stuck[i] !== NOT_STUCK) continue;
-      const v = typeof g === 'number' ? g : g[i];
-      if (Number.isNaN(v)) throw new RangeError(`setAll: value for device ${i} is NaN`);
-      const c = Math.min(this.deviceGMax_S[i], Math.max(this.deviceGMin_S[i], v));
-      this.g_S[i] = c;
-      this.programmedG_S[i] = c;
-      this.programmedAt_s[i] = this.clock_s;
+    const out = this.g_S;
+    const lo = this.deviceGMin_S;
+    const hi = this.deviceGMax_S;
+    const stuck = this.stuck;
+    if (this.plain) {
+      const l = lo[0];
+      const h = hi[0];
+      for (let i = 0; i < n; i++) out[i] = Math.min(h, Math.max(l, v[i]));
+    } else {
+      for (let i = 0; i < n; i++) {
+        if (stuck[i] === NOT_STUCK) out[i] = Math.min(hi[i], Math.max(lo[i], v[i]));
+      }
+    }
+    // Only the drift law reads the programming record (pulse() keeps it the same way).
+    if (this.driftOn) {
+      for (let i = 0; i < n; i++) {
+        if (stuck[i] !== NOT_STUCK) continue;
+        this.programmedG_S[i] = out[i];
+        this.programmedAt_s[i] = this.clock_s;
+      }
     }
   }
 
@@ -276,4 +300,9 @@ export class DeviceArray {
       throw new RangeError(`device index ${index} is outside 0..${this.count - 1}`);
     }
   }
+}
+
+function isConstant(a: Float64Array): boolean {
+  for (let i = 1; i < a.length; i++) if (a[i] !== a[0]) return false;
+  return true;
 }

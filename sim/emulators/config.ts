@@ -16,19 +16,21 @@ export const attachmentSchema = z.union([
   z.object({ outputNode: index }).strict(),
 ]);
 
-/** Where an instrument is served; the defaults are the interfaces the model has (a LAN socket,
- * or only RS-232 for the 2400). */
-const serve = (defaults: { socket: boolean; serial: boolean }) =>
+/** Where an instrument is served; the defaults are the interfaces the model has (LAN: a raw
+ * socket and VXI-11; or only RS-232 for the 2400). */
+const serve = (defaults: { socket: boolean; serial: boolean; vxi11: boolean }) =>
   z
     .object({
       /** Raw SCPI socket: true = ephemeral port, or a fixed port. */
       socket: z.union([z.boolean(), z.object({ port }).strict()]).default(defaults.socket),
       /** Also on a serial pty pair created with socat. */
       serial: z.boolean().default(defaults.serial),
+      /** Also as a VXI-11 device (`TCPIP::<host>::inst<k>::INSTR`) of the bench's VXI-11 server. */
+      vxi11: z.boolean().default(defaults.vxi11),
     })
     .strict()
     .prefault({});
-const serveSchema = serve({ socket: true, serial: false });
+const serveSchema = serve({ socket: true, serial: false, vxi11: true });
 
 const common = {
   name: z.string().regex(/^[A-Za-z][\w-]*$/, 'name: letters, digits, _ and -, starting with a letter'),
@@ -54,7 +56,7 @@ export const instrumentSchema = z.discriminatedUnion('kind', [
       ...common,
       kind: z.literal('keithley-2400'),
       attach: attachmentSchema,
-      serve: serve({ socket: false, serial: true }),
+      serve: serve({ socket: false, serial: true, vxi11: false }),
     })
     .strict(),
   z
@@ -82,6 +84,15 @@ export const emulatedBenchConfigSchema = z
   .object({
     /** Address every server binds; loopback by default. */
     host: z.string().default('127.0.0.1'),
+    /** The VXI-11 server of the bench (one portmapper, one device per instrument). */
+    vxi11: z
+      .object({
+        /** Portmapper port: 0 = a free port (clients must be told it), 111 = where stock VISA
+         * clients look (needs root or CAP_NET_BIND_SERVICE). */
+        portmapperPort: port.default(0),
+      })
+      .strict()
+      .prefault({}),
     board: simBoardConfigSchema,
     instruments: z.array(instrumentSchema).min(1),
   })

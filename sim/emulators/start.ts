@@ -16,13 +16,18 @@ import { ModbusDacModule, serveModbusDac } from './modbus-dac.ts';
 import { serveScpiSerial } from './serial-pty.ts';
 import { serveScpiSocket } from './scpi-stream.ts';
 import type { MessageServer } from './scpi-stream.ts';
+import { serveVxi11 } from './vxi11-serve.ts';
+import type { Vxi11Device } from './vxi11-serve.ts';
 
 export interface EmulatorResource {
   /** The instrument's configured name. */
   name: string;
   kind: InstrumentConfig['kind'];
-  /** `TCPIP::127.0.0.1::<port>::SOCKET`, `ASRL<pty>::INSTR` or `modbus-tcp://127.0.0.1:<port>?unit=<id>`. */
+  /** `TCPIP::127.0.0.1::<port>::SOCKET`, `TCPIP::127.0.0.1::inst<k>::INSTR` (VXI-11),
+   * `ASRL<pty>::INSTR` or `modbus-tcp://127.0.0.1:<port>?unit=<id>`. */
   resource: string;
+  /** VXI-11 only: the port of the bench's portmapper (VISA clients look on 111). */
+  portmapperPort?: number;
 }
 
 export interface RunningEmulatedBench {
@@ -70,6 +75,8 @@ export async function startEmulatedBench(input: EmulatedBenchConfigInput): Promi
   const resources: EmulatorResource[] = [];
   const instruments = new Map<string, EmulatorInstance>();
   const host = config.host;
+  const vxi11Devices: Vxi11Device[] = [];
+  const vxi11Resources: EmulatorResource[] = [];
   let closed = false;
   const close = async () => {
     if (closed) return;
@@ -111,6 +118,17 @@ export async function startEmulatedBench(input: EmulatedBenchConfigInput): Promi
         closers.push(server.close);
         add(`ASRL${server.path}::INSTR`);
       }
+      if (instrument.serve.vxi11) {
+        const device = { name: `inst${vxi11Devices.length}`, server: emulator.server, faults };
+        vxi11Devices.push(device);
+        add(`TCPIP::${host}::${device.name}::INSTR`);
+        vxi11Resources.push(resources[resources.length - 1]);
+      }
+    }
+    if (vxi11Devices.length > 0) {
+      const server = await serveVxi11(vxi11Devices, { host, portmapperPort: config.vxi11.portmapperPort });
+      closers.push(server.close);
+      for (const r of vxi11Resources) r.portmapperPort = server.portmapperPort;
     }
   } catch (error) {
     await close();

@@ -4,7 +4,8 @@
 // per link, discards it on a new program message and bounds a read by io_timeout, so the
 // emulator's `execute()` (rather than ScpiServer's receive/readResponse) suits it, and the TSP
 // interpreter of the 2600B plugs in the same way. A read with no response pending times out
-// (io_timeout), as on instruments.
+// (io_timeout), as on instruments. A dropped message closes the server's connections (`drop`),
+// so the client sees its link go down.
 import { ScpiError } from '../../drivers/scpi/server/index.ts';
 import type { Vxi11DeviceHandler } from '../../drivers/transports/vxi11/server.ts';
 import type { FaultInjector } from './faults.ts';
@@ -19,6 +20,8 @@ export class EmulatorVxi11Device implements Vxi11DeviceHandler {
   constructor(
     readonly server: MessageServer,
     readonly faults: FaultInjector,
+    /** Closes the VXI-11 server's connections (the `drop` fault). */
+    readonly drop: () => void = () => undefined,
   ) {}
 
   async write(data: Uint8Array, end: boolean): Promise<void> {
@@ -27,9 +30,13 @@ export class EmulatorVxi11Device implements Vxi11DeviceHandler {
     const message = Buffer.concat(this.#input);
     this.#input = [];
     this.#output = undefined;
+    // A read still waiting belongs to an earlier message whose device_read has timed out: the
+    // new message's response must not go to it.
+    this.#waiter = undefined;
     const fault = this.faults.next();
-    // A dropped or stuck message is not executed; the link itself stays (no stream to close).
-    if (fault.drop || fault.stuck) return;
+    // A dropped or stuck message is not executed.
+    if (fault.drop) return this.drop();
+    if (fault.stuck) return;
     if (fault.scpiError) {
       const { code, message: info } = fault.scpiError;
       this.server.pushError(new ScpiError(code, info, code > 0 ? 'Injected fault' : undefined));
@@ -55,9 +62,7 @@ export class EmulatorVxi11Device implements Vxi11DeviceHandler {
   }
 
   readStb(): number {
-    return this.server instanceof Object && 'statusByte' in this.server
-      ? Number((this.server as { statusByte: number }).statusByte)
-      : 0;
+    return 'statusByte' in this.server ? Number(this.server.statusByte) : 0;
   }
 
   #deliver(data: Uint8Array): void {

@@ -51,6 +51,8 @@ export class LayeredCircuit {
   private readonly preparedInputs: Float64Array;
   private prepared = false;
   private conductancesPrepared = false;
+  /** The sums of the arrays between floating layers need a rebuild (conductanceChanged). */
+  private hiddenStale = false;
 
   constructor(layout: NetworkLayout, g_S: Float64Array) {
     this.layout = layout;
@@ -70,18 +72,111 @@ export class LayeredCircuit {
     this.conductancesPrepared = false;
   }
 
+  /** Call after g_S[index] has changed by delta_S, instead of conductancesChanged() when few
+   * devices change (pulse programming): a device of the input array updates its column sum and
+   * the cached input current in O(1); a device between floating layers marks those (small)
+   * arrays for a rebuild. Equal to a full rebuild up to the rounding of the sums. */
+  conductanceChanged(index: number, delta_S: number): void {
+    if (!(Number.isInteger(index) && index >= 0 && index < this.layout.totalDevices)) {
+      throw new RangeError(`index ${index} is outside 0..${this.layout.totalDevices - 1}`);
+    }
+    if (!this.conductancesPrepared) return; // a full rebuild is due anyway
+    const s = this.s;
+    const cols = s.sizes[0];
+    if (index < s.rows[0] * cols) {
+      const r = Math.floor(index / cols);
+      s.adjustInputDevice(r, index - r * cols, delta_S, this.prepared ? this.preparedInputs : null);
+    } else {
+      this.hiddenStale = true;
+    }
+  }
+
   /** Computes the input array's contribution for these inputs unless already cached. */
   prepare(inputs_V: Float64Array): void {
     this.checkInputs(inputs_V);
-    if (!this.conductancesPrepared) {
-      this.s.prepareConductances();
+    if (!this.conductancesPrepared && !sameValues(this.preparedInputs, inputs_V)) {
+      // Everything changed: one pass over the input array for both.
+      this.s.prepareConductancesAndInputs(inputs_V);
+      this.preparedInputs.set(inputs_V);
       this.conductancesPrepared = true;
-      this.prepared = false;
+      this.hiddenStale = false;
+      this.prepared = true;
+      return;
     }
+    this.prepareConductances();
     if (this.prepared && sameValues(this.preparedInputs, inputs_V)) return;
     this.s.prepareInputs(inputs_V);
     this.preparedInputs.set(inputs_V);
     this.prepared = true;
+  }
+
+  /** The array sums, unless cached since the last `conductancesChanged()`. */
+  private prepareConductances(): void {
+    if (this.conductancesPrepared) {
+      if (this.hiddenStale) this.s.prepareHiddenConductances();
+      this.hiddenStale = false;
+      return;
+    }
+    this.s.prepareConductances();
+    this.conductancesPrepared = true;
+    this.hiddenStale = false;
+    this.prepared = false;
+  }
+
+  /** Slowest time constant of the node dynamics C·dV/dt = −J₀·V + sources linearised at zero
+   * bias (every diode off, `diodeOff_S` across each junction), s: τ_max = C / λ_min(J₀) by
+   * `iterations` steps of inverse iteration from the uniform vector. J₀ has the block structure of
+   * the Newton Jacobian (block-solver.ts), so it is factored once in O(hidden devices) and each
+   * step costs two products with the hidden arrays: no dense nodal matrix is formed. */
+  slowestTimeConstant(diodeOff_S: number, iterations = 40): number {
+    const s = this.s;
+    if (s.capacitance_F === 0) return 0;
+    this.factorZeroBias(diodeOff_S);
+    const n = s.nodes;
+    const x = new Float64Array(n).fill(1 / Math.sqrt(n));
+    let growth = 0;
+    for (let k = 0; k < iterations; k++) {
+      this.newton.linear.solveFactored(x);
+      let norm = 0;
+      for (let i = 0; i < n; i++) norm += x[i] * x[i];
+      norm = Math.sqrt(norm);
+      growth = norm; // ‖J₀⁻¹x‖ for unit x → 1/λ_min
+      for (let i = 0; i < n; i++) x[i] /= norm;
+    }
+    return s.capacitance_F * growth;
+  }
+
+  /** An upper bound on `slowestTimeConstant` for one solve, s; Infinity unless the circuit is
+   * reciprocal with a positive gain. Then J₀ is symmetric positive definite with non-positive
+   * off-diagonal entries (a Stieltjes matrix), so J₀⁻¹ ≥ 0 elementwise (Varga, Matrix Iterative
+   * Analysis, ch. 3) and 1/λ_min = ρ(J₀⁻¹) ≤ ‖J₀⁻¹‖∞ = max_i (J₀⁻¹·1)_i; inverse iteration
+   * approaches 1/λ_min from below. */
+  timeConstantBound(diodeOff_S: number): number {
+    const s = this.s;
+    if (s.capacitance_F === 0) return 0;
+    if (!(s.reciprocal && s.gain > 0)) return Infinity;
+    this.factorZeroBias(diodeOff_S);
+    const x = new Float64Array(s.nodes).fill(1);
+    this.newton.linear.solveFactored(x);
+    let worst = 0;
+    for (let i = 0; i < x.length; i++) if (!(x[i] <= worst)) worst = x[i];
+    return s.capacitance_F * worst;
+  }
+
+  /** Factors J₀ (zero-bias Jacobian) in the Newton solver's block solver. */
+  private factorZeroBias(diodeOff_S: number): void {
+    const s = this.s;
+    this.prepareConductances();
+    const diag = new Float64Array(s.nodes);
+    const ab = s.gain * s.backwardGain;
+    for (let j = 0; j < s.layers; j++) {
+      const cs = s.colSum_S[j];
+      const next = j + 1 < s.layers ? s.rowSum_S[j + 1] : null;
+      for (let c = 0; c < s.sizes[j]; c++) {
+        diag[s.offsets[j] + c] = cs[c] + (next ? ab * next[c] : 0) + 2 * diodeOff_S;
+      }
+    }
+    this.newton.linear.factor(diag, s.gain, s.backwardGain);
   }
 
   solveDc(inputs_V: Float64Array, options: SolveOptions = {}): DcSolution {

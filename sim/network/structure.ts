@@ -114,7 +114,67 @@ export class NetworkStructure {
   /** Everything that depends on the conductances only: column sums of every array, row sums
    * and transposed copies of the arrays between floating layers. */
   prepareConductances(): void {
-    for (let j = 0; j < this.layers; j++) {
+    this.prepareArrays(0);
+  }
+
+  /** prepareConductances and prepareInputs in one pass over the input array (column sums and
+   * Σ_r g_rc·x_r together, four rows at a time): after a change of every conductance and a new
+   * input vector, the input array is read once instead of twice. */
+  prepareConductancesAndInputs(inputs_V: Float64Array): void {
+    if (inputs_V.length !== this.inputLines) {
+      throw new RangeError(`inputs_V has ${inputs_V.length} lines, the network has ${this.inputLines}`);
+    }
+    const g = this.arrays[0];
+    const rows = this.rows[0];
+    const cols = this.sizes[0];
+    const cs = this.colSum_S[0];
+    const cur = this.inputCurrent_A;
+    cs.fill(0);
+    cur.fill(0);
+    let r = 0;
+    for (; r + 3 < rows; r += 4) {
+      const b0 = r * cols;
+      const b1 = b0 + cols;
+      const b2 = b1 + cols;
+      const b3 = b2 + cols;
+      const x0 = inputs_V[r];
+      const x1 = inputs_V[r + 1];
+      const x2 = inputs_V[r + 2];
+      const x3 = inputs_V[r + 3];
+      for (let c = 0; c < cols; c++) {
+        const g0 = g[b0 + c];
+        const g1 = g[b1 + c];
+        const g2 = g[b2 + c];
+        const g3 = g[b3 + c];
+        cs[c] += g0 + g1 + g2 + g3;
+        cur[c] += g0 * x0 + g1 * x1 + g2 * x2 + g3 * x3;
+      }
+    }
+    for (; r < rows; r++) {
+      const b = r * cols;
+      const x = inputs_V[r];
+      for (let c = 0; c < cols; c++) {
+        cs[c] += g[b + c];
+        cur[c] += g[b + c] * x;
+      }
+    }
+    this.prepareArrays(1);
+  }
+
+  /** As prepareConductances for the arrays between floating layers only (j ≥ 1). */
+  prepareHiddenConductances(): void {
+    this.prepareArrays(1);
+  }
+
+  /** Device (r, c) of array 0 changed by delta_S: its column sum, and the input current for the
+   * inputs x_V it was prepared with (x_V null: not prepared), in O(1). */
+  adjustInputDevice(r: number, c: number, delta_S: number, x_V: Float64Array | null): void {
+    this.colSum_S[0][c] += delta_S;
+    if (x_V !== null) this.inputCurrent_A[c] += delta_S * x_V[r];
+  }
+
+  private prepareArrays(first: number): void {
+    for (let j = first; j < this.layers; j++) {
       const g = this.arrays[j];
       const rows = this.rows[j];
       const cols = this.sizes[j];

@@ -1,49 +1,31 @@
-// assembleBench: from a validated bench configuration to BenchCapabilities behind the safety
-// interlock. `kind: sim` builds the in-process SimBoard. `kind: instruments` plans every
-// instrument first (resource strings parsed, drivers constructed: any refused option is a
-// located ConfigError and nothing has been opened), then opens, identifies and configures them
-// all in parallel (any failure closes everything again), composes the capabilities from the
-// wiring and drives the bench to its safe state before handing it out.
-import type { Logger } from 'pino';
-import type { BenchCapabilities, CurrentSource, Identity, VoltageSource } from '../capabilities/index.ts';
-import type { BenchConfig, Finding, InstrumentBenchConfig, SimBenchConfig } from '../config/index.ts';
-import { checkBenchConfig, configError, zodFindings } from '../config/index.ts';
+// The bench layer's entry points: openBenchFromFile(path) and assembleBench(config). `kind: sim`
+// builds the in-process SimBoard; `kind: instruments` connects, identifies and configures every
+// instrument and composes them by the wiring (assemble-instruments.ts). Either way the configured
+// calibration is applied through the caller's hook and the result is wrapped in the SafeBench
+// interlock — every bench, the simulated one included — and driven to its safe state before it
+// is handed out.
+import { fileURLToPath } from 'node:url';
+import type { BenchConfig, Finding, SimBenchConfig } from '../config/index.ts';
+import { checkBenchConfig, configError, loadBenchConfig, zodFindings } from '../config/index.ts';
 import { layoutNetwork } from '../network/description.ts';
-import { ResourceStringError } from '../../drivers/transports/resource-string.ts';
 import { parseDeviceParams } from '../../sim/devices/index.ts';
 import { SimBoard, simBoardConfigSchema, type SimBoardConfigInput } from '../../sim/board/index.ts';
-import { composeCapabilities, type ChannelMap } from './compose.ts';
-import { BenchAssemblyError, describe } from './errors.ts';
-import { instrumentUses, planInstrument, type PlannedInstrument } from './instruments.ts';
-import { expand, SafeBench } from './safe-bench.ts';
+import { assembleInstruments } from './assemble-instruments.ts';
+import type { AssembledBench, AssembleOptions } from './assembled.ts';
+import { describe } from './errors.ts';
+import { guardedBench } from './guarded.ts';
+import { expand } from './safe-bench.ts';
+import { benchStatus, type InstrumentStatus } from './status.ts';
 
-export interface InstrumentHealth {
-  ok: boolean;
-  checkedAt: Date;
-  /** What the last check found wrong. */
-  message?: string;
-}
+/** The built-in simulated bench, the daemon's default. */
+export const DEFAULT_BENCH_FILE = fileURLToPath(new URL('../../examples/sim-bench.yaml', import.meta.url));
 
-export interface InstrumentStatus {
-  name: string;
-  kind: string;
-  identity: Identity;
-  health: InstrumentHealth;
-}
-
-export interface AssembledBench {
-  /** The bench behind the safety interlock: the only way to drive it. */
-  readonly capabilities: SafeBench;
-  /** Identity and health of each instrument as of the last check. */
-  readonly instruments: readonly InstrumentStatus[];
-  /** Asks every instrument for errors (or a register read-back) and updates `instruments`. */
-  checkHealth(): Promise<readonly InstrumentStatus[]>;
-  /** Safe state, then every link closed. Idempotent. */
-  close(): Promise<void>;
-}
-
-export interface AssembleOptions {
-  logger?: Logger;
+/** Loads, validates and assembles the bench file at `path` (ConfigError: nothing was opened). */
+export async function openBenchFromFile(
+  path: string = DEFAULT_BENCH_FILE,
+  options: AssembleOptions = {},
+): Promise<AssembledBench> {
+  return assembleBench(await loadBenchConfig(path), options);
 }
 
 export async function assembleBench(
@@ -55,11 +37,7 @@ export async function assembleBench(
   return config.kind === 'sim' ? assembleSim(config, options) : assembleInstruments(config, options);
 }
 
-function safeBench(inner: BenchCapabilities, config: BenchConfig, logger: Logger | undefined): SafeBench {
-  return new SafeBench(inner, { limits: config.limits, ...config.safety, logger });
-}
-
-function assembleSim(config: SimBenchConfig, { logger }: AssembleOptions): AssembledBench {
+async function assembleSim(config: SimBenchConfig, options: AssembleOptions): Promise<AssembledBench> {
   const input = simBoardConfig(config);
   let board: SimBoard;
   try {
@@ -67,23 +45,55 @@ function assembleSim(config: SimBenchConfig, { logger }: AssembleOptions): Assem
   } catch (error) {
     throw configError(config, [{ path: ['sim'], message: describe(error) }]);
   }
-  const capabilities = safeBench(board, config, logger);
-  const status: InstrumentStatus = {
-    name: config.name ?? 'sim',
+  const { capabilities, calibration } = await guardedBench(board, config, board.layout, options);
+  const name = config.name ?? 'sim';
+  const identity = {
+    vendor: 'nudged',
+    model: 'SimBoard',
+    serial: `seed ${board.config.seed}`,
+    firmware: 'in-process',
+  };
+  let status: InstrumentStatus = {
+    name: 'sim-board',
     kind: 'sim',
-    identity: {
-      vendor: 'nudged',
-      model: 'SimBoard',
-      serial: `seed ${board.config.seed}`,
-      firmware: 'in-process',
-    },
+    roles: ['bench'],
+    identity,
     health: { ok: true, checkedAt: new Date() },
   };
   return {
+    name,
+    kind: 'sim',
+    config,
+    layout: board.layout,
     capabilities,
-    instruments: [status],
-    checkHealth: async () => [{ ...status, health: { ok: true, checkedAt: new Date() } }],
-    close: async () => capabilities.safeState(),
+    get instruments() {
+      return [status];
+    },
+    calibration,
+    deviceState: {
+      snapshot: () => board.devices.snapshot(),
+      restore: (state) => {
+        // ideal.write tells the circuit its conductances changed; restore then puts back the
+        // rest of the device state (programming history, clocks, noise generators) exactly.
+        board.ideal.write(state.g_S);
+        board.devices.restore(state);
+      },
+    },
+    status: () => benchStatus(name, config, board.layout, capabilities, [status], calibration),
+    checkHealth: async () => {
+      const fault = capabilities.fault;
+      status = {
+        ...status,
+        health: {
+          ok: fault === undefined,
+          checkedAt: new Date(),
+          ...(fault === undefined ? {} : { message: describe(fault.error) }),
+        },
+      };
+      return [status];
+    },
+    safeState: () => capabilities.safeState(),
+    close: () => capabilities.safeState(),
   };
 }
 
@@ -130,153 +140,4 @@ export function simBoardConfig(config: SimBenchConfig): SimBoardConfigInput {
   }
   if (findings.length > 0) throw configError(config, findings);
   return input;
-}
-
-async function assembleInstruments(
-  config: InstrumentBenchConfig,
-  { logger }: AssembleOptions,
-): Promise<AssembledBench> {
-  const layout = layoutNetwork(config.network);
-  const uses = instrumentUses(config);
-  const planned: PlannedInstrument[] = [];
-  const findings: Finding[] = [];
-  for (const [i, instrument] of config.instruments.entries()) {
-    try {
-      planned.push(
-        await planInstrument(instrument, { config, layout, use: uses.get(instrument.name)!, logger }),
-      );
-    } catch (error) {
-      const path = error instanceof ResourceStringError ? ['instruments', i, 'resource'] : ['instruments', i];
-      findings.push({ path, message: `${instrument.kind}: ${describe(error)}` });
-    }
-  }
-  const closeAll = () => Promise.allSettled(planned.map((p) => p.close()));
-  if (findings.length > 0) {
-    await closeAll();
-    throw configError(config, findings);
-  }
-
-  const connected = await Promise.allSettled(planned.map((p) => p.connect()));
-  const failures = connected.flatMap((r, i) =>
-    r.status === 'rejected' ? [{ instrument: planned[i].config.name, error: r.reason }] : [],
-  );
-  if (failures.length > 0) {
-    await closeAll();
-    throw new BenchAssemblyError(failures);
-  }
-  const identities = connected.map((r) => (r as PromiseFulfilledResult<Identity>).value);
-  let statuses: InstrumentStatus[] = planned.map((p, i) => ({
-    name: p.config.name,
-    kind: p.config.kind,
-    identity: identities[i],
-    health: { ok: true, checkedAt: new Date() },
-  }));
-  logger?.info(
-    { instruments: statuses.map((s) => ({ name: s.name, identity: s.identity })) },
-    'bench instruments identified',
-  );
-
-  const capabilities = safeBench(
-    compose(config, planned, layout.inputLines, layout.outputNodes),
-    config,
-    logger,
-  );
-  try {
-    await capabilities.safeState();
-  } catch (error) {
-    await closeAll();
-    throw new BenchAssemblyError([{ instrument: 'bench', error }]);
-  }
-  let closed = false;
-  return {
-    capabilities,
-    get instruments() {
-      return statuses;
-    },
-    checkHealth: async () => {
-      const checks = await Promise.allSettled(planned.map((p) => p.checkHealth()));
-      statuses = statuses.map((s, i) => {
-        const r = checks[i];
-        return {
-          ...s,
-          health: {
-            ok: r.status === 'fulfilled',
-            checkedAt: new Date(),
-            ...(r.status === 'rejected' ? { message: describe(r.reason) } : {}),
-          },
-        };
-      });
-      return statuses;
-    },
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      try {
-        await capabilities.safeState();
-      } catch (error) {
-        logger?.error({ err: error }, 'safe state failed while closing the bench');
-      } finally {
-        await closeAll();
-      }
-    },
-  };
-}
-
-function compose(
-  config: InstrumentBenchConfig,
-  planned: readonly PlannedInstrument[],
-  inputLines: number,
-  outputNodes: number,
-): BenchCapabilities {
-  const byName = new Map(planned.map((p) => [p.config.name, p]));
-  const merge = <S>(
-    groups: readonly { instrument: string; channels: number[] }[],
-    targets: (g: number) => number[],
-    source: (p: PlannedInstrument) => S,
-  ) => {
-    const maps = new Map<string, ChannelMap<S>>();
-    groups.forEach((g, k) => {
-      const map = maps.get(g.instrument) ?? {
-        instrument: g.instrument,
-        source: source(byName.get(g.instrument)!),
-        channels: [],
-        targets: [],
-      };
-      maps.set(g.instrument, {
-        ...map,
-        channels: [...map.channels, ...g.channels],
-        targets: [...map.targets, ...targets(k)],
-      });
-    });
-    return [...maps.values()];
-  };
-  const { wiring } = config;
-  const board = (p: PlannedInstrument) => p.board!;
-  return composeCapabilities({
-    inputLines,
-    outputNodes,
-    inputs: merge<VoltageSource>(
-      wiring.inputs,
-      (k) => wiring.inputs[k].lines,
-      (p) => p.voltageSource ?? board(p).inputLines(),
-    ),
-    nudge: merge<CurrentSource>(
-      wiring.nudge,
-      (k) => wiring.nudge[k].nodes,
-      (p) => p.currentSource ?? board(p).nudgeCurrents(),
-    ),
-    sampler: merge(
-      [wiring.sampler],
-      () => wiring.sampler.nodes,
-      (p) => board(p).nodeSampler(),
-    )[0],
-    arrays: wiring.arrays
-      .toSorted((a, b) => a.layer - b.layer)
-      .map((entry) => {
-        const b = board(byName.get(entry.instrument)!);
-        const { rows, cols } = layoutNetwork(config.network).arrays[entry.layer];
-        return { ...entry, rows, cols, programmer: b.pulseProgrammer(), reader: b.conductanceReader() };
-      }),
-    safeStates: new Map(planned.map((p) => [p.config.name, () => p.safeState()])),
-  });
 }

@@ -50,13 +50,23 @@ export class BenchSafeStateError extends AggregateError {
   }
 }
 
+/** One instrument (or `bench`, `calibration`) that could not be brought up; `at` is where its
+ * entry is in the configuration file (`file:line:column`). */
+export interface AssemblyFailure {
+  instrument: string;
+  error: unknown;
+  at?: string;
+}
+
 /** Opening, identifying or configuring instruments failed; whatever was opened is closed again. */
 export class BenchAssemblyError extends AggregateError {
   override readonly name = 'BenchAssemblyError';
-  constructor(readonly failures: readonly { instrument: string; error: unknown }[]) {
+  constructor(readonly failures: readonly AssemblyFailure[]) {
     super(
       failures.map((f) => f.error),
-      `the bench could not be assembled:\n${failures.map((f) => `  ${f.instrument}: ${describe(f.error)}`).join('\n')}`,
+      `the bench could not be assembled (everything opened was closed again):\n${failures
+        .map((f) => `  ${f.at === undefined ? '' : `${f.at}: `}${named(f.instrument, describe(f.error))}`)
+        .join('\n')}`,
     );
   }
 }
@@ -73,6 +83,11 @@ export class IdentityMismatchError extends Error {
   ) {
     super(`${instrument}: identity ${field} '${actual}' does not contain the expected '${expected}'`);
   }
+}
+
+/** `instrument: message`, unless the message already starts with the instrument's name. */
+function named(instrument: string, message: string): string {
+  return message.startsWith(`${instrument}:`) ? message : `${instrument}: ${message}`;
 }
 
 export function describe(error: unknown): string {

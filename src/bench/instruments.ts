@@ -76,9 +76,12 @@ export async function planInstrument(
       new ScpiClient(transport, clientOptions),
       boardConfig(instrument, context),
     );
+    const confirm = () => board.checkErrors();
     return {
       config: instrument,
       board,
+      voltageSource: confirmed(board.inputLines(), confirm),
+      currentSource: confirmed(board.nudgeCurrents(), confirm),
       connect: () => connectScpi(instrument, transport, board.client, () => board.configure()),
       checkHealth: () => board.checkErrors(),
       safeState: () => board.safeState(),
@@ -86,10 +89,11 @@ export async function planInstrument(
     };
   }
   const { smu, client } = constructSmu(instrument, transport, clientOptions, smuConfig(instrument, context));
+  const confirm = () => smu.checkErrors();
   return {
     config: instrument,
-    voltageSource: smu.mode === 'voltage' ? smu.voltageSource() : undefined,
-    currentSource: smu.mode === 'current' ? smu.currentSource() : undefined,
+    voltageSource: smu.mode === 'voltage' ? confirmed(smu.voltageSource(), confirm) : undefined,
+    currentSource: smu.mode === 'current' ? confirmed(smu.currentSource(), confirm) : undefined,
     connect: () => connectScpi(instrument, transport, client, () => smu.configure()),
     checkHealth: () => smu.checkErrors(),
     safeState: () => smu.safeState(),
@@ -128,9 +132,17 @@ function planModbusDac(
     connect: async () => {
       await link.open();
       await dac.configure();
+      // configure() has checked the identity register when the map has one (ModuleIdentityError
+      // otherwise): the module's equivalent of *IDN?.
       const preset =
         typeof instrument.options.registers === 'string' ? instrument.options.registers : 'register map';
-      return { vendor: 'Modbus', model: preset, serial: link.resource, firmware: '' };
+      const id = dac.map.identity;
+      return {
+        vendor: 'Modbus',
+        model: id === undefined ? preset : `${preset} (id 0x${id.value.toString(16)})`,
+        serial: link.resource,
+        firmware: '',
+      };
     },
     checkHealth: async () => {
       await link.readHoldingRegisters(dac.map.base, 1);
@@ -138,6 +150,27 @@ function planModbusDac(
     safeState: () => dac.safeState(),
     close: () => link.close(),
   };
+}
+
+/**
+ * A SCPI level write returns once the message is sent. The error-queue query after it returns once
+ * the instrument has executed the write (one link, in order) and throws whatever the instrument
+ * refused: so a level is in place before another instrument samples the circuit, and a refused
+ * level is an instrument fault at once (the interlock then drives the bench safe).
+ */
+function confirmed<S extends VoltageSource | CurrentSource>(source: S, confirm: () => Promise<void>): S {
+  if (source.kind === 'voltage-source') {
+    const setVoltages = async (levels: Float64Array) => {
+      await source.setVoltages(levels);
+      await confirm();
+    };
+    return { ...source, setVoltages };
+  }
+  const setCurrents = async (levels: Float64Array) => {
+    await source.setCurrents(levels);
+    await confirm();
+  };
+  return { ...source, setCurrents };
 }
 
 async function connectScpi(

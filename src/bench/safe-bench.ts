@@ -2,7 +2,8 @@
 // between the pipeline and any BenchCapabilities (the SimBoard, or drivers composed by the
 // wiring), so no code path above can bypass it:
 // - every request is checked against the configured limits before it is delegated (LimitError
-//   naming the field and channel; nothing is sent);
+//   naming the field and channel; nothing is sent); a malformed request (wrong length, an array or
+//   device not on the bench, a negative delay) is a RangeError, also before anything is sent;
 // - level changes larger than the configured ramp step are split into steps, `interDelay_s`
 //   apart on the bench's own timebase;
 // - any error of a delegated call drives the bench to its safe state, latches a fault (reported
@@ -20,6 +21,7 @@ import type {
   NodeSampler,
   Pulse,
   PulseProgrammer,
+  SampleOptions,
   Timebase,
   VoltageSource,
 } from '../capabilities/index.ts';
@@ -83,12 +85,14 @@ export class SafeBench implements BenchCapabilities {
     this.sampler = {
       kind: 'node-sampler',
       channels: inner.sampler.channels,
-      sampleAndRead: (options) =>
-        this.#call('sampler.sampleAndRead', () => inner.sampler.sampleAndRead(options)),
+      sampleAndRead: async (options) => {
+        checkSampleOptions(options);
+        return this.#call('sampler.sampleAndRead', () => inner.sampler.sampleAndRead(options));
+      },
     };
     this.programmer = {
       kind: 'pulse-programmer',
-      applyPulses: (batch) => {
+      applyPulses: async (batch) => {
         this.#checkPulses(batch);
         return this.#call('programmer.applyPulses', () => inner.programmer.applyPulses(batch));
       },
@@ -97,7 +101,12 @@ export class SafeBench implements BenchCapabilities {
     this.reader = {
       kind: 'conductance-reader',
       arrays: inner.reader.arrays,
-      readConductances: (array, readVoltage_V) => {
+      readConductances: async (array, readVoltage_V) => {
+        if (!inside(array, inner.reader.arrays.length)) {
+          throw new RangeError(
+            `reader.array: ${array} is not one of the bench's arrays 0..${inner.reader.arrays.length - 1}`,
+          );
+        }
         const max = limits.readVoltage_V;
         check('reader.readVoltage_V', readVoltage_V, { min: -max, max });
         return this.#call('reader.readConductances', () =>
@@ -115,7 +124,20 @@ export class SafeBench implements BenchCapabilities {
         return this.#call('timebase.wait', () => inner.timebase.wait(seconds), seconds);
       },
     };
-    if (inner.ideal !== undefined) this.ideal = inner.ideal;
+    const ideal = inner.ideal;
+    if (ideal !== undefined) {
+      this.ideal = {
+        kind: 'ideal-conductance-access',
+        read: (out) => {
+          this.#refuseIfFaulted();
+          return ideal.read(out);
+        },
+        write: (g_S) => {
+          this.#refuseIfFaulted();
+          ideal.write(g_S);
+        },
+      };
+    }
   }
 
   /** The latched fault, if any. */
@@ -160,11 +182,16 @@ export class SafeBench implements BenchCapabilities {
     const controller = new AbortController();
     const { watchdog_s } = this.#options;
     let timer: NodeJS.Timeout | undefined;
+    // Settles (rejecting with StalledStepError) once the stalled bench is in its safe state.
+    let stall: Promise<never> | undefined;
     const stalled = new Promise<never>((_, reject) => {
       const onStall = () => {
         const error = new StalledStepError(watchdog_s);
+        // The fault latches inside #trip before its first await, so whatever the step does once
+        // it sees the abort is refused.
+        stall = this.#trip('watchdog', error).then(() => Promise.reject(error));
         controller.abort(error);
-        void this.#trip('watchdog', error).then(() => reject(error));
+        stall.catch(reject);
       };
       this.#watchdog = {
         feed: (extra_s) => {
@@ -175,7 +202,12 @@ export class SafeBench implements BenchCapabilities {
     });
     this.#watchdog!.feed(0);
     try {
-      return await Promise.race([work(controller.signal), stalled]);
+      const result = await Promise.race([work(controller.signal), stalled]);
+      if (stall !== undefined) await stall;
+      return result;
+    } catch (error) {
+      if (stall !== undefined) await stall;
+      throw error;
     } finally {
       clearTimeout(timer);
       this.#watchdog = undefined;
@@ -224,7 +256,7 @@ export class SafeBench implements BenchCapabilities {
   /** Delegates one call: refused while faulted, fed to the watchdog, and on failure the bench
    * goes safe and the fault latches before the error is rethrown. */
   async #call<T>(operation: string, delegate: () => Promise<T>, duration_s = 0): Promise<T> {
-    if (this.#fault !== undefined) throw new BenchFaultedError(this.#fault);
+    this.#refuseIfFaulted();
     this.#watchdog?.feed(duration_s);
     try {
       return await delegate();
@@ -234,6 +266,10 @@ export class SafeBench implements BenchCapabilities {
     } finally {
       this.#watchdog?.feed(0);
     }
+  }
+
+  #refuseIfFaulted(): void {
+    if (this.#fault !== undefined) throw new BenchFaultedError(this.#fault);
   }
 
   /** Latches the fault at once (so every later call is refused), then drives the bench safe. */
@@ -299,6 +335,17 @@ function narrow(range: { min: number; max: number }, limits: readonly LevelRange
 /** LimitError unless min <= value <= max (NaN never passes). */
 function check(field: string, value: number, range: { min: number; max: number }): void {
   if (!(value >= range.min && value <= range.max)) throw new LimitError(field, value, range);
+}
+
+/** A malformed request is the caller's error (RangeError), not an instrument fault. */
+function checkSampleOptions(options: SampleOptions | undefined): void {
+  const { delay_s = 0, averages = 1 } = options ?? {};
+  if (!(delay_s >= 0 && Number.isFinite(delay_s))) {
+    throw new RangeError(`sampler.delay_s: ${delay_s} s is not a finite duration >= 0`);
+  }
+  if (!(Number.isInteger(averages) && averages >= 1)) {
+    throw new RangeError(`sampler.averages: ${averages} is not an integer >= 1`);
+  }
 }
 
 const inside = (index: number, count: number) => Number.isInteger(index) && index >= 0 && index < count;

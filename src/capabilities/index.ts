@@ -109,8 +109,9 @@ export interface Timebase {
  * algorithm from the quality of the devices. */
 export interface IdealConductanceAccess {
   readonly kind: 'ideal-conductance-access';
-  /** A copy of every conductance, siemens. */
-  read(): Float64Array;
+  /** A copy of every conductance, siemens; written into `out` (and returned) when given, so a
+   * caller reading every step can reuse one buffer. */
+  read(out?: Float64Array): Float64Array;
   /** Replace every conductance (clipped to the device range by the implementation). */
   write(g_S: Float64Array): void;
 }

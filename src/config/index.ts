@@ -1,7 +1,8 @@
 // Bench configuration: the schema, the located loader and the wiring checks (docs/bench-config.md).
-export { configError, loadBenchConfig, parseBenchConfig } from './load.ts';
+export { configError, loadBenchConfig, parseBenchConfig, whereIs } from './load.ts';
 export {
   benchConfigSchema,
+  calibrationSchema,
   instrumentSchema,
   limitsSchema,
   safetySchema,
@@ -12,6 +13,7 @@ export type {
   BenchConfig,
   BenchLimits,
   BenchWiring,
+  CalibrationRef,
   InstrumentBenchConfig,
   InstrumentConfig,
   InstrumentKind,
@@ -22,6 +24,7 @@ export type {
 export { ConfigError, formatIssue, formatPath } from './source.ts';
 export type { ConfigIssue, FieldPath, Location } from './source.ts';
 export { boardLayout, checkBenchConfig, isSmu, roleChannels } from './wiring.ts';
+export { SMU_RATINGS } from './ratings.ts';
 export type { SmuInstrument } from './wiring.ts';
 export { zodFindings } from './zod-issues.ts';
 export type { Finding } from './zod-issues.ts';

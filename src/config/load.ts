@@ -1,12 +1,14 @@
 // loadBenchConfig: read, parse (YAML or JSON), validate the types with zod and the wiring with
 // checkBenchConfig, and throw one ConfigError listing every issue with its file:line:column —
-// nothing is opened or started by loading. The source of every loaded configuration is kept
+// nothing is opened or started by loading. A calibration file named relative to the bench file is
+// resolved against the bench file's folder. The source of every loaded configuration is kept
 // (a WeakMap, not a field of the plain config) so that later checks, e.g. the bench's check of
 // driver options, can locate their findings in the same file.
 import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { benchConfigSchema } from './schema.ts';
 import type { BenchConfig } from './schema.ts';
-import { ConfigError, ConfigSource } from './source.ts';
+import { ConfigError, ConfigSource, type FieldPath } from './source.ts';
 import { checkBenchConfig } from './wiring.ts';
 import { zodFindings, type Finding } from './zod-issues.ts';
 
@@ -37,7 +39,11 @@ export async function loadBenchConfig(path: string): Promise<BenchConfig> {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ConfigError([{ file: path, line: 1, column: 1, path: '', message: `cannot read: ${reason}` }]);
   }
-  return parseBenchConfig(text, path);
+  const config = parseBenchConfig(text, path);
+  if (config.calibration?.file !== undefined) {
+    config.calibration.file = resolve(dirname(path), config.calibration.file);
+  }
+  return config;
 }
 
 /**
@@ -51,3 +57,11 @@ export function configError(config: BenchConfig, findings: readonly Finding[]): 
 }
 
 const inMemory = ConfigSource.parse('', '<config>').source;
+
+/** `file:line:column` of the value at `path` of `config` (1:1 of `<config>` for a configuration
+ * built in code), for errors found after loading, e.g. an instrument that fails to connect. */
+export function whereIs(config: BenchConfig, path: FieldPath): string {
+  const source = sources.get(config) ?? inMemory;
+  const { line, column } = source.locate(path);
+  return `${source.file}:${line}:${column}`;
+}

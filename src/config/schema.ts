@@ -196,14 +196,29 @@ export const wiringSchema = z
   .strict();
 export type BenchWiring = z.infer<typeof wiringSchema>;
 
+export const calibrationSchema = z
+  .object({
+    /** Id of a calibration record in the daemon's store. */
+    record: z.number().int().positive().optional(),
+    /** A calibration record file (JSON). */
+    file: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((c) => (c.record === undefined) !== (c.file === undefined), {
+    message: "give either 'record' (a calibration record id) or 'file' (a record file), exactly one",
+  });
+export type CalibrationRef = z.infer<typeof calibrationSchema>;
+
 const base = {
   /** Names the bench in logs and the daemon. */
   name: name.optional(),
   network: networkSchema,
   limits: limitsSchema,
   safety: safetySchema.prefault({}),
-  /** The calibration record (daemon store) to apply. */
-  calibration: z.object({ record: z.number().int().positive() }).strict().optional(),
+  /** The calibration to apply when the bench is assembled: a record of the daemon's store by id,
+   * or a calibration record file (JSON; a relative path is resolved against this file's folder).
+   * Applied by the `applyCalibration` hook of assembleBench (docs/bench-config.md). */
+  calibration: calibrationSchema.optional(),
 };
 
 export const simBenchConfigSchema = z

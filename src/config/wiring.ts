@@ -15,6 +15,7 @@ import type {
   SmuKind,
 } from './schema.ts';
 import { SMU_KINDS } from './schema.ts';
+import { checkSmuRatings } from './ratings.ts';
 
 /** Channels of each SMU model family when the configuration does not say. */
 const SMU_CHANNELS: Record<SmuKind, { default: number; max: number }> = {
@@ -202,6 +203,7 @@ function checkWiring(config: InstrumentBenchConfig, layout: NetworkLayout): Find
   if (config.limits.compliance === undefined && config.instruments.some(isSmu)) {
     add(['limits'], 'limits.compliance is required: the bench has SMUs');
   }
+  findings.push(...checkSmuRatings(config));
   return findings;
 }
 

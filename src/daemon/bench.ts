@@ -1,13 +1,13 @@
-// The bench as the daemon holds it: the capabilities the jobs drive, the network they are wired as,
-// what the status endpoint reports, and — on the simulated board — the device state the crash-safe
-// resume saves with every step and restores on resume.
-import { fileURLToPath } from 'node:url';
-import type { BenchCapabilities, Identity } from '../capabilities/index.ts';
-import { loadBenchConfig } from '../config/index.ts';
-import type { BenchConfig, LevelRange, SimBenchConfig } from '../config/index.ts';
+// The bench as the daemon holds it: the capabilities the jobs drive (always behind the SafeBench
+// interlock of src/bench), the network they are wired as, what the status endpoint reports, and —
+// on the simulated board — the device state the crash-safe resume saves with every step and
+// restores on resume.
+import type { Logger } from 'pino';
+import type { Identity } from '../capabilities/index.ts';
+import { DEFAULT_BENCH_FILE, openBenchFromFile, type SafeBench } from '../bench/index.ts';
+import { describe } from '../bench/errors.ts';
+import type { ApplyCalibration, AssembledBench, BenchFault } from '../bench/index.ts';
 import type { NetworkLayout } from '../network/description.ts';
-import { SimBoard } from '../../sim/board/index.ts';
-import type { SimBoardConfigInput } from '../../sim/board/index.ts';
 import { decodeDeviceState, encodeDeviceState } from './sim-state.ts';
 
 export interface InstrumentStatus {
@@ -16,6 +16,8 @@ export interface InstrumentStatus {
   kind: string;
   identity: Identity;
   healthy: boolean;
+  /** The resource string it is reached at (`in-process` for the simulated board). */
+  resource: string;
 }
 
 export interface BenchStatus {
@@ -36,93 +38,95 @@ export interface BenchStatus {
 export interface DaemonBench {
   readonly name: string;
   readonly kind: 'sim' | 'instruments';
-  readonly capabilities: BenchCapabilities;
+  /** The bench behind the safety interlock: limits, ramps, fault latch, watchdog. */
+  readonly capabilities: SafeBench;
   readonly layout: NetworkLayout;
   /** Input-line voltages every channel may be driven to, V (datasets are scaled inside it). */
   readonly inputRange_V: { min: number; max: number };
   /** Full mutable device state (simulated board only): saved with each step, restored on resume. */
   readonly deviceState?: { save(): Uint8Array; restore(state: Uint8Array): void };
   status(): BenchStatus;
+  /** Safe state, then every instrument link closed. Idempotent. */
+  close(): Promise<void>;
 }
 
-/** The built-in simulated bench (`examples/sim-bench.yaml`). */
-export const DEFAULT_BENCH_FILE = fileURLToPath(new URL('../../examples/sim-bench.yaml', import.meta.url));
+export { DEFAULT_BENCH_FILE };
 
-/** Loads a bench configuration file and opens the bench it describes. */
-export async function openBench(file: string = DEFAULT_BENCH_FILE): Promise<DaemonBench> {
-  return benchFromConfig(await loadBenchConfig(file));
+/** Loads a bench configuration file and opens the bench it describes through the bench layer's
+ * entry point (ConfigError naming the file, line and field when it is invalid; nothing is opened
+ * then). */
+export async function openBench(
+  file: string = DEFAULT_BENCH_FILE,
+  logger?: Logger,
+  applyCalibration?: ApplyCalibration,
+): Promise<DaemonBench> {
+  return daemonBench(await openBenchFromFile(file, { logger, applyCalibration }));
 }
 
-export function benchFromConfig(config: BenchConfig): DaemonBench {
-  if (config.kind !== 'sim') {
-    throw new Error(
-      `bench ${config.name ?? ''}: instrument benches are assembled by src/bench, which this daemon build does not include yet`,
-    );
-  }
-  return simBenchFromConfig(config);
-}
-
-/** One range that every channel satisfies: the intersection of per-channel ranges. */
-function envelope(range: LevelRange | LevelRange[]): { min: number; max: number } {
-  const list = Array.isArray(range) ? range : [range];
-  return { min: Math.max(...list.map((r) => r.min)), max: Math.min(...list.map((r) => r.max)) };
-}
-
-export function simBenchFromConfig(config: SimBenchConfig): DaemonBench {
-  const { limits } = config;
-  const board: SimBoardConfigInput = {
-    ...(config.sim as Omit<SimBoardConfigInput, 'network' | 'limits'>),
-    network: config.network,
-    limits: {
-      inputVoltage_V: envelope(limits.inputVoltage_V),
-      nudgeCurrent_A: envelope(limits.nudgeCurrent_A),
-      pulseAmplitude_V: { min: 0, max: limits.pulse.amplitude_V },
-      pulseWidth_s: { ...limits.pulse.width_s },
-      pulseCount: { min: 1, max: limits.pulse.count },
-      readVoltage_V: { min: 0, max: limits.readVoltage_V },
-    },
-  };
-  return simBench(new SimBoard(board), config.name ?? 'sim');
-}
-
-/** Wraps a SimBoard built in code (tests, the demo). */
-export function simBench(sim: SimBoard, name = 'sim'): DaemonBench {
-  const layout = sim.layout;
-  const identity: Identity = {
-    vendor: 'nudged',
-    model: 'SimBoard',
-    serial: `seed-${sim.config.seed}`,
-    firmware: 'in-process',
-  };
+export function daemonBench(assembled: AssembledBench): DaemonBench {
+  const { capabilities, layout, name, kind } = assembled;
+  const device = assembled.deviceState;
+  const config = assembled.config;
+  const resourceOf = (instrument: string) =>
+    config.kind === 'instruments'
+      ? (config.instruments.find((i) => i.name === instrument)?.resource ?? instrument)
+      : 'in-process';
   return {
     name,
-    kind: 'sim',
-    capabilities: sim,
+    kind,
+    capabilities,
     layout,
-    inputRange_V: { ...sim.inputs.range },
-    deviceState: {
-      save: () => encodeDeviceState(sim.devices.snapshot()),
-      restore: (bytes) => {
-        const state = decodeDeviceState(bytes);
-        // ideal.write tells the circuit its conductances changed; restore then puts back the rest
-        // of the device state (programming history, clocks, noise generators) exactly.
-        sim.ideal.write(state.g_S);
-        sim.devices.restore(state);
-      },
-    },
-    status: () => ({
-      name,
-      kind: 'sim',
-      network: {
-        inputs: layout.desc.inputs,
-        hidden: [...layout.desc.hidden],
-        outputs: layout.desc.outputs,
-        inputLines: layout.inputLines,
-        floatingNodes: layout.floatingNodes,
-        arrays: layout.arrays.map((a) => ({ ...a })),
-      },
-      inputRange_V: { ...sim.inputs.range },
-      instruments: [{ name: 'sim-board', role: 'bench', kind: 'sim', identity, healthy: true }],
-    }),
+    inputRange_V: { ...capabilities.inputs.range },
+    deviceState:
+      device === undefined
+        ? undefined
+        : {
+            save: () => encodeDeviceState(device.snapshot()),
+            restore: (bytes) => device.restore(decodeDeviceState(bytes)),
+          },
+    status: () =>
+      statusOf(
+        name,
+        kind,
+        layout,
+        capabilities,
+        assembled.instruments.map((i) => ({
+          name: i.name,
+          role: i.roles.join(','),
+          kind: i.kind,
+          identity: i.identity,
+          healthy: i.health.ok && capabilities.fault === undefined,
+          resource: resourceOf(i.name),
+        })),
+      ),
+    close: () => assembled.close(),
   };
+}
+
+function statusOf(
+  name: string,
+  kind: 'sim' | 'instruments',
+  layout: NetworkLayout,
+  capabilities: SafeBench,
+  instruments: InstrumentStatus[],
+): BenchStatus {
+  return {
+    name,
+    kind,
+    network: {
+      inputs: layout.desc.inputs,
+      hidden: [...layout.desc.hidden],
+      outputs: layout.desc.outputs,
+      inputLines: layout.inputLines,
+      floatingNodes: layout.floatingNodes,
+      arrays: layout.arrays.map((a) => ({ ...a })),
+    },
+    inputRange_V: { ...capabilities.inputs.range },
+    instruments,
+  };
+}
+
+/** One line for a latched interlock fault. */
+export function describeFault(fault: BenchFault): string {
+  return `${fault.operation}: ${describe(fault.error)}`;
 }

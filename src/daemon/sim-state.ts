@@ -22,7 +22,7 @@ export function encodeDeviceState(s: DeviceArraySnapshot): Uint8Array {
 
 export function decodeDeviceState(bytes: Uint8Array): DeviceArraySnapshot {
   if (bytes.byteLength % 8 !== 0) throw new RangeError('device state: length is not a multiple of 8');
-  const f = new Float64Array(bytes.slice().buffer);
+  const f = new Float64Array(new Uint8Array(bytes).buffer);
   const [n, time_s, w, r] = f;
   if (f.length !== HEADER + w + r + 3 * n) throw new RangeError('device state: length does not match header');
   const base = HEADER + w + r;

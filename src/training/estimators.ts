@@ -84,15 +84,89 @@ export function addCenteredEstimate(
   }
 }
 
-/** Sums per-sample estimates over a mini-batch; `mean()` is the mini-batch gradient estimate. */
+/**
+ * into[d] (+)= k·((ΔV_d^A)² − (ΔV_d^B)²) for every device d, from the node voltages of two phases
+ * A and B, in one pass without forming the drops: with ΔV = u_r − V_c (u_r the row line),
+ *   (ΔV^A)² − (ΔV^B)² = (ΔV^A − ΔV^B)·(ΔV^A + ΔV^B) = (δu_r − δV_c)·(σu_r − σV_c),
+ * δ = A − B and σ = A + B per line, computed once per row and per column. For array 0 the row
+ * lines are the input lines, equal in both phases: δu_r = 0, σu_r = 2·x_r. `assign` overwrites
+ * `into` instead of adding. This is the centered estimate (Eq. 2.10, k = 1/(4β), phases ±β) and the
+ * one-sided one (Eq. 4.13, k = 1/(2β), phases β and 0) of thesis Theorem 4.2.
+ */
+export function addSquaredDropDifference(
+  layout: NetworkLayout,
+  inputLines_V: Float64Array,
+  nodesA_V: Float64Array,
+  nodesB_V: Float64Array,
+  k: number,
+  into: Float64Array,
+  assign = false,
+): void {
+  if (inputLines_V.length !== layout.inputLines) {
+    throw new RangeError(
+      `inputLines_V has ${inputLines_V.length} values, the network has ${layout.inputLines} input lines`,
+    );
+  }
+  for (const [field, v] of [
+    ['nodesA_V', nodesA_V],
+    ['nodesB_V', nodesB_V],
+  ] as const) {
+    if (v.length !== layout.floatingNodes) {
+      throw new RangeError(
+        `${field} has ${v.length} values, the network has ${layout.floatingNodes} floating nodes`,
+      );
+    }
+  }
+  if (into.length !== layout.totalDevices) {
+    throw new RangeError(
+      `estimate has ${into.length} entries, the network has ${layout.totalDevices} devices`,
+    );
+  }
+  const gain = layout.desc.amplifier?.gain ?? 1;
+  // Per node: δV = A − B and σV = A + B.
+  const n = layout.floatingNodes;
+  const dv = new Float64Array(n);
+  const sv = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    dv[i] = nodesA_V[i] - nodesB_V[i];
+    sv[i] = nodesA_V[i] + nodesB_V[i];
+  }
+  for (let l = 0; l < layout.arrays.length; l++) {
+    const { rows, cols } = layout.arrays[l];
+    const colBase = layout.layerOffsets[l];
+    const rowBase = l === 0 ? 0 : layout.layerOffsets[l - 1];
+    const dCol = dv.subarray(colBase, colBase + cols);
+    const sCol = sv.subarray(colBase, colBase + cols);
+    let d = layout.deviceOffsets[l];
+    for (let r = 0; r < rows; r++) {
+      const du = l === 0 ? 0 : gain * dv[rowBase + r];
+      const su = l === 0 ? 2 * inputLines_V[r] : gain * sv[rowBase + r];
+      if (assign) {
+        for (let c = 0; c < cols; c++) into[d + c] = k * ((du - dCol[c]) * (su - sCol[c]));
+      } else {
+        for (let c = 0; c < cols; c++) into[d + c] += k * ((du - dCol[c]) * (su - sCol[c]));
+      }
+      d += cols;
+    }
+  }
+}
+
+/** Sums per-sample estimates over a mini-batch; `mean()` is the mini-batch gradient estimate.
+ * The first estimate after a reset is written, not added, so a reset costs nothing. */
 export class GradientAccumulator {
-  readonly sum: Float64Array;
+  private readonly total: Float64Array;
   private samples = 0;
   private readonly meanBuffer: Float64Array;
 
   constructor(readonly totalDevices: number) {
-    this.sum = new Float64Array(totalDevices);
+    this.total = new Float64Array(totalDevices);
     this.meanBuffer = new Float64Array(totalDevices);
+  }
+
+  /** The running sum of the estimates since the last reset. */
+  get sum(): Float64Array {
+    if (this.samples === 0) this.total.fill(0);
+    return this.total;
   }
 
   get count(): number {
@@ -109,16 +183,43 @@ export class GradientAccumulator {
     this.samples++;
   }
 
-  /** The mean over the samples added since the last reset (a view reused between calls). */
+  /** The centered estimate (Eq. 2.10) of one sample from the node voltages of its ±β phases. */
+  addCenteredFromNodes(
+    layout: NetworkLayout,
+    inputLines_V: Float64Array,
+    plus_V: Float64Array,
+    minus_V: Float64Array,
+    beta_S: number,
+  ): void {
+    const k = 1 / (4 * beta_S);
+    addSquaredDropDifference(layout, inputLines_V, plus_V, minus_V, k, this.total, this.samples === 0);
+    this.samples++;
+  }
+
+  /** The one-sided estimate (Eq. 4.13; β signed) of one sample from its free and nudged nodes. */
+  addOneSidedFromNodes(
+    layout: NetworkLayout,
+    inputLines_V: Float64Array,
+    free_V: Float64Array,
+    nudged_V: Float64Array,
+    beta_S: number,
+  ): void {
+    const k = 1 / (2 * beta_S);
+    addSquaredDropDifference(layout, inputLines_V, nudged_V, free_V, k, this.total, this.samples === 0);
+    this.samples++;
+  }
+
+  /** The mean over the samples added since the last reset: a view valid until the next add,
+   * reset or mean (for one sample, the sum itself). */
   mean(): Float64Array {
     if (this.samples === 0) throw new RangeError('GradientAccumulator.mean: no samples were added');
+    if (this.samples === 1) return this.total;
     const k = 1 / this.samples;
-    for (let i = 0; i < this.sum.length; i++) this.meanBuffer[i] = this.sum[i] * k;
+    for (let i = 0; i < this.total.length; i++) this.meanBuffer[i] = this.total[i] * k;
     return this.meanBuffer;
   }
 
   reset(): void {
-    this.sum.fill(0);
     this.samples = 0;
   }
 }

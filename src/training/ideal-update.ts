@@ -13,22 +13,30 @@ export interface IdealUpdateReport {
   clipped: number;
 }
 
-/** η_l = learningRate · layerScale[l]; learningRate in S per unit of the estimate (S²/V²). */
+/** η_l = learningRate · layerScale[l]; learningRate in S per unit of the estimate (S²/V²).
+ * `buffer` (length totalDevices), when given, receives the conductances instead of a new array:
+ * a caller stepping every mini-batch reuses one. */
 export function applyIdealUpdate(
   ideal: IdealConductanceAccess,
   layout: NetworkLayout,
   gradient: Float64Array,
   learningRate: number,
   layerScale?: readonly number[],
+  buffer?: Float64Array,
 ): IdealUpdateReport {
   if (gradient.length !== layout.totalDevices) {
     throw new RangeError(
       `gradient has ${gradient.length} entries, the network has ${layout.totalDevices} devices`,
     );
   }
+  if (buffer !== undefined && buffer.length !== layout.totalDevices) {
+    throw new RangeError(
+      `buffer has ${buffer.length} entries, the network has ${layout.totalDevices} devices`,
+    );
+  }
   const scale = layerScales(layout, layerScale);
   const { min_S, max_S } = layout.desc.conductance;
-  const g = ideal.read();
+  const g = ideal.read(buffer);
   let change = 0;
   let clipped = 0;
   for (let l = 0; l < layout.arrays.length; l++) {
@@ -36,10 +44,11 @@ export function applyIdealUpdate(
     const start = layout.deviceOffsets[l];
     const end = start + layout.arrays[l].rows * layout.arrays[l].cols;
     for (let d = start; d < end; d++) {
-      const wanted = g[d] - eta * gradient[d];
+      const old = g[d];
+      const wanted = old - eta * gradient[d];
       const next = Math.min(max_S, Math.max(min_S, wanted));
       if (next !== wanted) clipped++;
-      change += Math.abs(next - g[d]);
+      change += Math.abs(next - old);
       g[d] = next;
     }
   }

@@ -2,7 +2,7 @@
 // free phase → nudged phase(s) → release of the nudge → estimate, and after a mini-batch the
 // programming and the optional verification. Each stage records where it is in `ctx.position`
 // so that a failure is reported against the right phase (see guard.ts).
-import { EMPTY, concat, concatMap, defer, from, ignoreElements, map, of, reduce } from 'rxjs';
+import { EMPTY, concat, concatMap, defer, from, ignoreElements, map, of, range, reduce } from 'rxjs';
 import type { Observable } from 'rxjs';
 import { inputLineVoltages } from '../network/description.ts';
 import type { NetworkLayout } from '../network/description.ts';
@@ -11,13 +11,14 @@ import { timed } from './bench-port.ts';
 import type { BenchPort } from './bench-port.ts';
 import type { TrainingConfig } from './config.ts';
 import type { StepPhase } from './errors.ts';
-import { GradientAccumulator, deviceVoltageDrops } from './estimators.ts';
+import { GradientAccumulator } from './estimators.ts';
 import type { TrainingEvent } from './events.ts';
 import { applyIdealUpdate } from './ideal-update.ts';
 import { createLoss, nudgingCurrents, predictClass } from './losses.ts';
 import type { Loss } from './losses.ts';
 import { settleAndRead } from './settle.ts';
-import { planSignSgdPulses, pulseBatches } from './sign-sgd.ts';
+import { planSignSgdPulses, pulsePlanStorage } from './sign-sgd.ts';
+import type { PulsePlanStorage } from './sign-sgd.ts';
 import { DeviceMap } from './weight-mapping.ts';
 
 export interface Position {
@@ -50,7 +51,10 @@ export interface PipelineContext {
   nudgeLive: boolean;
   readonly lines_V: Float64Array;
   readonly zeroNudge_A: Float64Array;
-  readonly drops: [Float64Array, Float64Array];
+  /** The ideal mode's conductance buffer (read, stepped, written back each programming). */
+  readonly conductances_S: Float64Array | null;
+  /** The pulses mode's plan storage (one plan per programming). */
+  readonly pulsePlan: PulsePlanStorage | null;
 }
 
 export function createPipelineContext(
@@ -75,7 +79,8 @@ export function createPipelineContext(
     nudgeLive: true,
     lines_V: new Float64Array(layout.inputLines),
     zeroNudge_A: new Float64Array(layout.outputNodes),
-    drops: [new Float64Array(n), new Float64Array(n)],
+    conductances_S: config.mode === 'ideal' ? new Float64Array(n) : null,
+    pulsePlan: config.mode === 'pulses' ? pulsePlanStorage(layout) : null,
   };
 }
 
@@ -84,7 +89,8 @@ function call<T>(ctx: PipelineContext, operation: string, op: Observable<T>): Ob
   return op.pipe(timed(operation, ctx.config.operationTimeout_ms));
 }
 
-/** phase-started, the phase's work, phase-ended, then the events the work produced. */
+/** phase-started, the phase's work, phase-ended, then the events the work produced. The work
+ * starts after phase-started has been delivered. */
 function phase(
   ctx: PipelineContext,
   position: Position,
@@ -95,7 +101,7 @@ function phase(
     const { phase: p, step, sample } = position;
     return concat(
       of<TrainingEvent>({ type: 'phase-started', t_s: ctx.port.now(), step, sample, phase: p }),
-      work().pipe(
+      defer(work).pipe(
         concatMap(({ reads, events }) =>
           from<TrainingEvent[]>([
             { type: 'phase-ended', t_s: ctx.port.now(), step, sample, phase: p, reads },
@@ -229,16 +235,12 @@ export function trainSample(
       estimator === 'centered' ? nudged('nudged-minus', -beta, (v) => (minus = v)) : EMPTY,
       releasePhase(ctx, step, sample),
       defer(() => {
-        const [a, b] = ctx.drops;
-        const lines = ctx.lines_V;
+        // One fused pass over the devices from the node voltages (estimators.ts).
+        const { layout, lines_V } = ctx;
         if (estimator === 'centered') {
-          deviceVoltageDrops(ctx.layout, lines, plus!, a);
-          deviceVoltageDrops(ctx.layout, lines, minus!, b);
-          ctx.accumulator.addCentered(a, b, beta);
+          ctx.accumulator.addCenteredFromNodes(layout, lines_V, plus!, minus!, beta);
         } else {
-          deviceVoltageDrops(ctx.layout, lines, free!.nodes_V, a);
-          deviceVoltageDrops(ctx.layout, lines, plus!, b);
-          ctx.accumulator.addOneSided(a, b, signedBeta);
+          ctx.accumulator.addOneSidedFromNodes(layout, lines_V, free!.nodes_V, plus!, signedBeta);
         }
         return EMPTY;
       }),
@@ -258,15 +260,29 @@ export function programPhase(ctx: PipelineContext, step: number): Observable<Tra
         gradient,
         config.learningRate,
         config.layerScale,
+        ctx.conductances_S ?? undefined,
       );
       return of({
         reads: 0,
         events: [{ type: 'ideal-update', t_s: ctx.port.now(), step, ...r } as TrainingEvent],
       });
     }
-    const plan = planSignSgdPulses(gradient, ctx.map, { ...config.pulses, layerScale: config.layerScale });
-    return from(pulseBatches(plan.pulses, config.pulses.maxPulsesPerCall)).pipe(
-      concatMap((batch) => call(ctx, 'programmer.applyPulses', ctx.port.applyPulses(batch))),
+    const plan = planSignSgdPulses(
+      gradient,
+      ctx.map,
+      { ...config.pulses, layerScale: config.layerScale },
+      ctx.pulsePlan ?? undefined,
+    );
+    const perCall = config.pulses.maxPulsesPerCall;
+    // Each batch's Pulse objects are made when its call starts and dropped when it ends.
+    return range(0, plan.batchCount(perCall)).pipe(
+      concatMap((i) =>
+        call(
+          ctx,
+          'programmer.applyPulses',
+          defer(() => ctx.port.applyPulses(plan.batch(i, perCall))),
+        ),
+      ),
       reduce((applied, report) => applied + report.applied, 0),
       map((applied) => ({
         reads: 0,

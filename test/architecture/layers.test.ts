@@ -59,7 +59,7 @@ const allowed: Record<string, Set<string>> = {
   ),
   pipeline: below('contract', 'network', 'util'),
   data: below('network', 'util'),
-  presets: below('pipeline', 'data', 'network', 'util'),
+  presets: below('pipeline', 'data', 'contract', 'network', 'util'),
   config: below('contract', 'devices', 'network', 'util'),
   bench: below(
     'config',

@@ -1,8 +1,13 @@
 // Shared fixtures of the calibration tests: reference meters over the simulated board's true
-// voltages, and the true per-device steps of a board read from its device model.
+// voltages, the true per-device steps of a board read from its device model, and a recording
+// interlocked bench (what reached the board, behind the configured limits).
 import { Rng } from '../../src/util/random.ts';
 import type { SimBoard } from '../../sim/board/index.ts';
 import type { MeterAttachment, VoltageMeter } from '../../calibration/index.ts';
+import type { BenchCapabilities } from '../../src/capabilities/index.ts';
+import { limitsSchema } from '../../src/config/index.ts';
+import type { BenchLimits } from '../../src/config/index.ts';
+import { SafeBench } from '../../src/bench/index.ts';
 
 /** A meter reading the board's true line or node voltage plus gaussian meter noise. */
 export function simMeter(
@@ -42,4 +47,56 @@ export function trueSteps(
     down.push(-d.pulse(i, 'reset', amplitude_V, width_s));
   }
   return { up, down };
+}
+
+/** Every capability call that reached `inner`, as `member.method` with its arguments. */
+export function recording(inner: BenchCapabilities): { bench: BenchCapabilities; calls: Call[] } {
+  const calls: Call[] = [];
+  const wrap = <T extends object>(name: string, target: T): T =>
+    new Proxy(target, {
+      get(t, key, receiver) {
+        const value: unknown = Reflect.get(t, key, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          calls.push({ call: `${name}.${String(key)}`, args });
+          return (value as (...a: unknown[]) => unknown).apply(t, args);
+        };
+      },
+    });
+  const bench: BenchCapabilities = {
+    inputs: wrap('inputs', inner.inputs),
+    nudge: wrap('nudge', inner.nudge),
+    sampler: wrap('sampler', inner.sampler),
+    programmer: wrap('programmer', inner.programmer),
+    reader: wrap('reader', inner.reader),
+    timebase: wrap('timebase', inner.timebase),
+    safeState: async () => {
+      calls.push({ call: 'bench.safeState', args: [] });
+      await inner.safeState();
+    },
+  };
+  return { bench, calls };
+}
+
+export interface Call {
+  call: string;
+  args: unknown[];
+}
+
+/** The configured limits of the tests' interlocked benches. */
+export const testLimits: BenchLimits = limitsSchema.parse({
+  inputVoltage_V: { min: -0.5, max: 0.5 },
+  nudgeCurrent_A: { min: -1e-5, max: 1e-5 },
+  pulse: { amplitude_V: 1.5, width_s: { min: 1e-8, max: 1e-6 }, count: 10 },
+  readVoltage_V: 0.2,
+});
+
+/** The board behind the safety interlock with the test limits, every call that reaches the board
+ * recorded. */
+export function interlocked(board: BenchCapabilities): { bench: SafeBench; calls: Call[] } {
+  const { bench, calls } = recording(board);
+  return {
+    bench: new SafeBench(bench, { limits: testLimits, watchdog_s: 30, safeStateTimeout_s: 5 }),
+    calls,
+  };
 }

@@ -17,7 +17,7 @@ import {
   startEmulatedBench,
   type RunningEmulatedBench,
 } from '../../sim/emulators/index.ts';
-import { LIMITS } from './fixtures.ts';
+import { boardConfigFor, LIMITS } from './fixtures.ts';
 
 let running: RunningEmulatedBench;
 const transports: { close(): Promise<void> }[] = [];
@@ -52,25 +52,7 @@ test('crossbar board: configure, drive, sample, read conductances, pulse, safe s
   assert.ok(emulator instanceof CrossbarBoardEmulator);
   const { ratings } = emulator.board;
   const layout = running.bench.board.layout;
-  const xbar = new CrossbarBoard(await clientFor('xbar'), {
-    expectedModel: 'XBAR',
-    layout: {
-      lines: layout.inputLines,
-      nodes: layout.floatingNodes,
-      outputs: layout.outputNodes,
-      arrays: layout.arrays.map(({ rows, cols }) => ({ rows, cols })),
-    },
-    limits: {
-      voltage_V: ratings.voltage_V,
-      current_A: ratings.current_A,
-      pulse: {
-        amplitude_V: ratings.pulseAmplitude_V.max,
-        width_s: ratings.pulseWidth_s,
-        count: ratings.pulseCount.max,
-      },
-      readVoltage_V: ratings.readVoltage_V.max,
-    },
-  });
+  const xbar = new CrossbarBoard(await clientFor('xbar'), boardConfigFor(running, 'xbar'));
   await xbar.configure();
   const levels = Float64Array.from({ length: layout.inputLines }, (_, i) => (i % 2 === 0 ? 0.2 : -0.2));
   await xbar.setVoltages(levels);

@@ -1,6 +1,8 @@
 // Shared configuration fixtures and a recording sleep for the driver tests.
 import type { ChannelLimits } from '../../drivers/instruments/limits.ts';
 import { TransportError, type MessageTransport } from '../../drivers/transports/transport.ts';
+import type { CrossbarBoardConfigInput } from '../../drivers/instruments/crossbar-board.ts';
+import { CrossbarBoardEmulator, type RunningEmulatedBench } from '../../sim/emulators/index.ts';
 
 /** ±10 V, ±10 mA, compliance at most 1 mA / 20 V. */
 export const LIMITS: ChannelLimits = {
@@ -38,4 +40,34 @@ export class FlakyWriteTransport implements MessageTransport {
     throw new TransportError(this.resource, 'readBytes', 'no reply expected');
   }
   async clear(): Promise<void> {}
+}
+
+/** A CrossbarBoard driver configuration matching the emulated board `name` (default the first
+ * crossbar board) of a running bench: its layout, and its ratings as the limits. */
+export function boardConfigFor(running: RunningEmulatedBench, name?: string): CrossbarBoardConfigInput {
+  const emulator = [...running.instruments.entries()].find(
+    ([n, e]) => e instanceof CrossbarBoardEmulator && (name === undefined || n === name),
+  )?.[1];
+  if (!(emulator instanceof CrossbarBoardEmulator)) throw new Error('the bench has no crossbar board');
+  const { ratings } = emulator.board;
+  const layout = running.bench.board.layout;
+  return {
+    expectedModel: 'XBAR',
+    layout: {
+      lines: layout.inputLines,
+      nodes: layout.floatingNodes,
+      outputs: layout.outputNodes,
+      arrays: layout.arrays.map(({ rows, cols }) => ({ rows, cols })),
+    },
+    limits: {
+      voltage_V: ratings.voltage_V,
+      current_A: ratings.current_A,
+      pulse: {
+        amplitude_V: ratings.pulseAmplitude_V.max,
+        width_s: ratings.pulseWidth_s,
+        count: ratings.pulseCount.max,
+      },
+      readVoltage_V: ratings.readVoltage_V.max,
+    },
+  };
 }

@@ -28,12 +28,23 @@ test('the example bench lists one resource per server', { timeout: 10000 }, () =
   const patterns = [
     /^board TCPIP::127\.0\.0\.1::\d+::SOCKET$/,
     /^board ASRL\/.+::INSTR$/,
+    /^board TCPIP::127\.0\.0\.1::inst0::INSTR$/,
     /^dac modbus-tcp:\/\/127\.0\.0\.1:\d+\?unit=1$/,
     /^smu2450 TCPIP::127\.0\.0\.1::\d+::SOCKET$/,
+    /^smu2450 TCPIP::127\.0\.0\.1::inst1::INSTR$/,
     /^b2902 TCPIP::127\.0\.0\.1::\d+::SOCKET$/,
+    /^b2902 TCPIP::127\.0\.0\.1::inst2::INSTR$/,
   ];
   assert.equal(list.length, patterns.length, list.join('\n'));
   patterns.forEach((p, i) => assert.match(list[i], p));
+  // The VXI-11 devices share one portmapper, on a free port unless the file asks for 111.
+  const vxi11 = bench.resources.filter((r) => r.portmapperPort !== undefined);
+  assert.deepEqual(
+    vxi11.map((r) => r.name),
+    ['board', 'smu2450', 'b2902'],
+  );
+  assert.equal(new Set(vxi11.map((r) => r.portmapperPort)).size, 1);
+  assert.ok(vxi11[0].portmapperPort! > 0);
 });
 
 test(

@@ -213,3 +213,12 @@ test('invalid parameters are rejected with the field named', () => {
     /init has 2 values/,
   );
 });
+
+test('setAll with a NaN anywhere changes nothing and names the device', () => {
+  const d = devices({ variation: { gMin: 0.2, gMax: 0.2 } }, 100, 4);
+  const before = d.g_S.slice();
+  const want = new Float64Array(100).fill(5e-5);
+  want[70] = Number.NaN;
+  assert.throws(() => d.setAll(want), /value for device 70 is NaN/);
+  assert.deepEqual(d.g_S, before);
+});

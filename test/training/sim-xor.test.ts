@@ -1,36 +1,37 @@
 // The training engine on the in-process simulated board (real diode physics, devices, measurement
-// chain with ADC noise), through the capability interfaces only.
+// chain with ADC noise), through the capability interfaces only, with the XOR dataset preset:
+// inputs at ±6 V, a 6 V bias line, 8 hidden diode neurons, β = 100 µS, centered estimator.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Trainer } from '../../src/training/index.ts';
+import { planPresetRun } from '../../src/presets/run.ts';
+import type { TrainingMode } from '../../src/presets/datasets.ts';
 import { SimBoard } from '../../sim/board/index.ts';
 
-test('sign-SGD reduces the loss on XOR on the in-process sim', async () => {
-  // A constant third feature gives the neurons a bias (the network is odd-symmetric without it).
-  const x = [
-    [0, 0],
-    [0, 1],
-    [1, 0],
-    [1, 1],
-  ].map(([a, b]) => Float64Array.of(2 * a - 1, 2 * b - 1, 1));
-  const y = [0, 1, 1, 0];
-  const board = new SimBoard({
-    network: { inputs: 3, hidden: [8], outputs: 2 },
-    devices: { preset: 'ideal-linear', stepUp_S: 2e-6, stepDown_S: 2e-6 },
-    seed: 1,
-  });
-  const trainer = new Trainer(board, board.layout, {
-    epochs: 20,
-    batchSize: 4,
-    beta_S: 1e-6,
-    estimator: 'centered',
-    mode: 'pulses',
-    loss: { kind: 'squared-error', target: { on_V: 0.5, off_V: 0 } },
-  });
-  const before = await trainer.evaluate({ x, y });
-  const summary = await trainer.train({ x, y });
-  const after = await trainer.evaluate({ x, y });
+async function trainXor(mode: TrainingMode) {
+  const plan = planPresetRun({ dataset: 'xor', mode, seed: 0 });
+  const board = new SimBoard({ network: plan.network, devices: plan.devices, seed: 0 });
+  const trainer = new Trainer(board, board.layout, plan.training);
+  const before = await trainer.evaluate(plan.data.train);
+  const summary = await trainer.train(plan.data.train);
+  const train = await trainer.evaluate(plan.data.train);
+  const test = await trainer.evaluate(plan.data.test);
+  return { board, before, summary, train, test };
+}
+
+test('sign-SGD pulses on realistic soft-bounds devices learn XOR to 100 % on the in-process sim', async () => {
+  const { board, before, summary, train, test } = await trainXor('pulses');
+  assert.equal(board.deviceParams.response.family, 'soft-bounds');
   assert.ok(board.statistics.pulsesApplied > 0);
-  assert.equal(summary.steps, 20);
-  assert.ok(after.meanCost < 0.75 * before.meanCost, `${before.meanCost} → ${after.meanCost}`);
+  assert.equal(summary.steps, 20 * Math.ceil(80 / 4));
+  assert.ok(train.meanCost < 0.5 * before.meanCost, `${before.meanCost} → ${train.meanCost}`);
+  assert.equal(train.accuracy, 1);
+  assert.equal(test.accuracy, 1);
+});
+
+test('the ideal mode (continuous updates) learns XOR to 100 % on the in-process sim', async () => {
+  const { before, train, test } = await trainXor('ideal');
+  assert.ok(train.meanCost < 0.5 * before.meanCost, `${before.meanCost} → ${train.meanCost}`);
+  assert.equal(train.accuracy, 1);
+  assert.equal(test.accuracy, 1);
 });

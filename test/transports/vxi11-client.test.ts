@@ -196,6 +196,36 @@ describe('VXI-11 client ↔ server', { timeout: 30_000 }, () => {
     );
   });
 
+  it('a block query costs one device_read: the bytes beyond a readBytes are kept for the next call', async () => {
+    const t = await open();
+    const procedures: number[] = [];
+    const original = RpcTcpClient.prototype.call;
+    RpcTcpClient.prototype.call = function (this: RpcTcpClient, ...args: Parameters<typeof original>) {
+      procedures.push(args[0]);
+      return original.apply(this, args);
+    };
+    try {
+      await t.write('BLOCK?\n');
+      const parts = [await t.readBytes(2), await t.readBytes(1), await t.readBytes(5), await t.read()];
+      assert.deepEqual(parts.map(text), ['#1', '5', 'ab\ncd', '\n']);
+      // Kept bytes never leak into the next response.
+      await t.write('LONG?\n');
+      assert.equal(text(await t.readBytes(3)), 'LLL');
+      assert.equal(await query(t, '*IDN?\n'), 'NUDGED,VXI11-TEST,0,1\n');
+    } finally {
+      RpcTcpClient.prototype.call = original;
+    }
+    const { device_write, device_read } = CoreProcedure;
+    assert.deepEqual(procedures, [
+      device_write,
+      device_read,
+      device_write,
+      device_read,
+      device_write,
+      device_read,
+    ]);
+  });
+
   it('stops a read at the termChar when one is set (reason CHR)', async () => {
     const t = await open('inst0', { termChar: 0x0a });
     await t.write('LINES?\n');

@@ -81,6 +81,11 @@ export class Vxi11Transport implements MessageTransport {
   /** Why the link went down on its own, for the errors of later calls. */
   #lostReason: string | undefined;
   #queue: Promise<unknown> = Promise.resolve();
+  /** Response bytes a device_read returned beyond what readBytes() asked for, kept for the next
+   * read()/readBytes() of the same response (a block query is then one device_read, not four). */
+  #pending: Uint8Array = new Uint8Array();
+  /** Whether `#pending` ends the response message (its device_read carried END). */
+  #pendingEnd = false;
 
   /** `resource` is a `TCPIP[board]::host[::device][::INSTR]` string or its parsed form. */
   constructor(resource: string | ParsedVxi11Resource, options: Vxi11TransportOptions = {}) {
@@ -119,6 +124,7 @@ export class Vxi11Transport implements MessageTransport {
     return this.#serial(async () => {
       if (this.#link) return;
       this.#lostReason = undefined;
+      this.#discardPending();
       this.#link = await this.#createLink();
     });
   }
@@ -128,6 +134,7 @@ export class Vxi11Transport implements MessageTransport {
       const link = this.#link;
       this.#link = undefined;
       this.#lostReason = undefined;
+      this.#discardPending();
       if (!link) return;
       try {
         if (link.rpc.isConnected)
@@ -152,6 +159,8 @@ export class Vxi11Transport implements MessageTransport {
     const data = typeof message === 'string' ? Buffer.from(message, 'latin1') : message;
     return this.#serial(async () => {
       const link = this.#requireLink('device_write');
+      // A new program message makes the unread rest of a response stale (the device drops it too).
+      this.#discardPending();
       this.#options.logger?.debug({ resource: this.resource, tx: Buffer.from(data).toString('latin1') });
       let offset = 0;
       do {
@@ -169,12 +178,12 @@ export class Vxi11Transport implements MessageTransport {
   }
 
   read(options?: ReadOptions): Promise<Uint8Array> {
-    return this.#serial(() => this.#readUntil('read', options, () => this.#options.readChunkSize, true));
+    return this.#serial(() => this.#readUntil('read', options, Infinity, true));
   }
 
   readBytes(count: number, options?: ReadOptions): Promise<Uint8Array> {
     return this.#serial(async () => {
-      const data = await this.#readUntil('readBytes', options, (got) => count - got, false, count);
+      const data = await this.#readUntil('readBytes', options, count, false);
       if (data.length < count)
         throw new TransportError(
           this.resource,
@@ -264,42 +273,62 @@ export class Vxi11Transport implements MessageTransport {
     }
   }
 
+  /**
+   * Reads up to `limit` bytes of the present response: what an earlier device_read left over
+   * first, then device_reads of at least readChunkSize bytes, until END, the termChar (read() with
+   * the termChar option) or `limit`. Bytes beyond `limit` are kept for the next call.
+   */
   async #readUntil(
     operation: string,
     options: ReadOptions | undefined,
-    requestSize: (got: number) => number,
+    limit: number,
     useTermChar: boolean,
-    limit = Infinity,
   ): Promise<Uint8Array> {
     const link = this.#requireLink(operation);
     const termChar = useTermChar ? this.#options.termChar : undefined;
     const chunks: Uint8Array[] = [];
     let got = 0;
-    while (got < limit) {
+    let ended = false;
+    const consume = (data: Uint8Array, end: boolean) => {
+      let size = Math.min(data.length, limit - got);
+      const at = termChar === undefined ? -1 : data.subarray(0, size).indexOf(termChar);
+      if (at >= 0) size = at + 1;
+      chunks.push(data.subarray(0, size));
+      got += size;
+      this.#pending = data.subarray(size);
+      this.#pendingEnd = end && this.#pending.length > 0;
+      ended = at >= 0 || (end && this.#pending.length === 0);
+    };
+    if (this.#pending.length > 0) consume(this.#pending, this.#pendingEnd);
+    while (!ended && got < limit) {
       const resp = decode.readResp(
         await this.#call(link, 'device_read', `${operation} (device_read)`, options, (io) =>
           encode.readParms({
             ...io,
             lid: link.lid,
-            requestSize: requestSize(got),
+            requestSize: Math.max(Number.isFinite(limit) ? limit - got : 0, this.#options.readChunkSize),
             flags: this.#flags(termChar === undefined ? 0 : Flag.TERMCHRSET),
             termChar: termChar ?? 0,
           }),
         ),
       );
       this.#check(`${operation} (device_read)`, resp.error, this.#ioTimeout(options));
-      chunks.push(resp.data);
-      got += resp.data.length;
-      if (resp.reason & (Reason.END | Reason.CHR)) break;
+      consume(resp.data, (resp.reason & Reason.END) !== 0);
     }
     const data = new Uint8Array(Buffer.concat(chunks, got));
     this.#options.logger?.debug({ resource: this.resource, rx: Buffer.from(data).toString('latin1') });
     return data;
   }
 
+  #discardPending(): void {
+    this.#pending = new Uint8Array();
+    this.#pendingEnd = false;
+  }
+
   #generic(procedure: 'device_clear' | 'device_trigger' | 'device_remote' | 'device_local'): Promise<void> {
     return this.#serial(async () => {
       const link = this.#requireLink(procedure);
+      if (procedure === 'device_clear') this.#discardPending();
       const reply = await this.#call(link, procedure, procedure, undefined, (io) =>
         encode.genericParms({ ...io, lid: link.lid, flags: this.#flags(0) }),
       );

@@ -68,8 +68,11 @@ export class JobControl {
     this.wake?.();
   }
 
-  /** At a step boundary: throws on abort or stop; parks while a pause is requested. */
+  /** At a step boundary: lets the event loop run (API requests, timers, signals: a simulated
+   * bench answers in microtasks only, which would starve them), then throws on abort or stop and
+   * parks while a pause is requested. */
   async boundary(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
     for (;;) {
       this.throwIfEnded();
       if (!this.pauseRequested) return;

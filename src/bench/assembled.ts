@@ -1,0 +1,44 @@
+// The shape of an assembled bench, whatever it is built from (the in-process SimBoard or
+// instruments composed by the wiring), as the daemon and the CLI hold it.
+import type { Logger } from 'pino';
+import type { BenchConfig } from '../config/index.ts';
+import type { NetworkLayout } from '../network/description.ts';
+import type { DeviceArraySnapshot } from '../../sim/devices/index.ts';
+import type { ApplyCalibration, CalibrationStatus } from './calibration.ts';
+import type { SafeBench } from './safe-bench.ts';
+import type { BenchStatus, InstrumentStatus } from './status.ts';
+
+export interface AssembledBench {
+  /** The configuration's `name`, or its kind. */
+  readonly name: string;
+  readonly kind: BenchConfig['kind'];
+  readonly config: BenchConfig;
+  /** The network the bench is wired as (node, line and device numbering). */
+  readonly layout: NetworkLayout;
+  /** The bench behind the safety interlock: the only way to drive it. */
+  readonly capabilities: SafeBench;
+  /** Identity, roles and health of each instrument as of the last check. */
+  readonly instruments: readonly InstrumentStatus[];
+  readonly calibration: CalibrationStatus;
+  /** The simulated board's full device state (sim benches only), for crash-safe resume: saved
+   * with each step, restored before a resumed run continues. */
+  readonly deviceState?: {
+    snapshot(): DeviceArraySnapshot;
+    restore(state: DeviceArraySnapshot): void;
+  };
+  /** A snapshot for the status endpoint. */
+  status(): BenchStatus;
+  /** Asks every instrument for errors (or a register read-back) and updates `instruments`. */
+  checkHealth(): Promise<readonly InstrumentStatus[]>;
+  /** Sources to zero, outputs off (the interlock's safe state). */
+  safeState(): Promise<void>;
+  /** Safe state, then every link closed. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface AssembleOptions {
+  logger?: Logger;
+  /** Applies the configuration's `calibration` (see calibration.ts); without it a configured
+   * calibration is reported as not applied. */
+  applyCalibration?: ApplyCalibration;
+}

@@ -1,0 +1,108 @@
+// Read-only views of the store for the API: run lists, run details with (decimated) metrics, the
+// result, and the latest conductance snapshot of a run.
+import { notFound } from './errors.ts';
+import { runUid } from './jobs/types.ts';
+import type { JobState, JsonObject, Store } from './store/index.ts';
+import type { ConductanceMapView, RunDetail, RunSummary } from './surface.ts';
+import { JOB_STATES } from './store/index.ts';
+import { badField } from './errors.ts';
+
+const ALL = 1_000_000_000;
+
+function runOf(store: Store, jobId: number) {
+  try {
+    return store.runs.get(runUid(jobId));
+  } catch {
+    return null;
+  }
+}
+
+export function jobOf(store: Store, jobId: number) {
+  if (!Number.isInteger(jobId) || jobId < 1) throw badField('id', `must be a positive integer, got ${jobId}`);
+  try {
+    return store.jobs.get(jobId);
+  } catch {
+    throw notFound('id', `no job ${jobId}`);
+  }
+}
+
+export function summaryOf(store: Store, jobId: number): RunSummary {
+  const job = jobOf(store, jobId);
+  const run = runOf(store, jobId);
+  let latest: RunSummary['latest'] = null;
+  if (run !== null) {
+    const last = store.metrics.lastCompletedStep(run.uid);
+    const row = last === null ? undefined : store.metrics.stepsAfter(run.uid, last - 1, 1)[0];
+    if (row !== undefined)
+      latest = { step: row.step, epoch: row.epoch, loss: row.loss, accuracy: row.accuracy ?? 0 };
+  }
+  return { job, run, latest };
+}
+
+export function listRuns(store: Store, filter: { state?: string; limit?: number } = {}): RunSummary[] {
+  let states: JobState[] | undefined;
+  if (filter.state !== undefined) {
+    if (!(JOB_STATES as readonly string[]).includes(filter.state)) {
+      throw badField('state', `unknown job state "${filter.state}" (known: ${JOB_STATES.join(', ')})`);
+    }
+    states = [filter.state as JobState];
+  }
+  const limit = filter.limit ?? 100;
+  if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
+    throw badField('limit', `must be an integer 1–10000, got ${limit}`);
+  return store.jobs.list(states, limit).map((job) => summaryOf(store, job.id));
+}
+
+export function runDetail(store: Store, jobId: number, maxPoints?: number): RunDetail {
+  const summary = summaryOf(store, jobId);
+  if (maxPoints !== undefined && (!Number.isInteger(maxPoints) || maxPoints < 1)) {
+    throw badField('maxPoints', `must be a positive integer, got ${maxPoints}`);
+  }
+  const uid = summary.run?.uid;
+  if (uid === undefined) return { ...summary, epochs: [], steps: [], result: null };
+  const epochs = store.metrics.epochsAfter(uid, -1, ALL).map((e) => ({
+    epoch: e.epoch,
+    trainLoss: e.trainLoss,
+    trainAccuracy: e.trainAccuracy ?? 0,
+    testLoss: e.testLoss,
+    testAccuracy: e.testAccuracy,
+  }));
+  const rows = store.metrics.stepsAfter(uid, -1, ALL);
+  const stride = maxPoints === undefined ? 1 : Math.max(1, Math.ceil(rows.length / maxPoints));
+  const steps = rows
+    .filter((_, i) => i % stride === 0 || i === rows.length - 1)
+    .map((r) => ({
+      step: r.step,
+      epoch: r.epoch,
+      loss: r.loss,
+      accuracy: r.accuracy ?? 0,
+      pulses: r.pulses,
+    }));
+  return { ...summary, epochs, steps, result: resultOf(store, uid) };
+}
+
+/** The run's result event (written just before its success stop document), or null. */
+function resultOf(store: Store, uid: string): JsonObject | null {
+  const stop = store.runs.lifecycle(uid).findLast((l) => l.document === 'stop' && l.exitStatus === 'success');
+  if (stop === undefined || stop.afterSeq < 1) return null;
+  const [event] = store.runs.eventsAfter(uid, stop.afterSeq - 1, 1);
+  return event?.descriptor === 'result' ? event.data : null;
+}
+
+/** The newest snapshot of every array of the job's run. */
+export function latestSnapshot(store: Store, jobId: number): ConductanceMapView {
+  const { run } = summaryOf(store, jobId);
+  if (run === null) throw notFound('id', `job ${jobId} has not started a run yet`);
+  const newest = new Map<string, number>();
+  for (const m of store.snapshots.list(run.uid))
+    newest.set(m.array, Math.max(newest.get(m.array) ?? -1, m.step));
+  if (newest.size === 0) throw notFound('id', `run of job ${jobId} has no conductance snapshot`);
+  const names = [...newest.keys()].sort(
+    (a, b) => Number(a.replace(/\D/g, '')) - Number(b.replace(/\D/g, '')),
+  );
+  const arrays = names.map((name) => {
+    const s = store.snapshots.read(run.uid, name, newest.get(name)!);
+    return { rows: s.shape[0], cols: s.shape[1] ?? 1, g_S: Array.from(s.values) };
+  });
+  return { job: jobId, step: Math.max(...newest.values()), arrays };
+}
