@@ -35,7 +35,7 @@ const linesAt = () => [0, 1, 2, 3].map((line) => running.bench.lineVoltage(line)
 
 async function runChild(end: string, signal?: NodeJS.Signals) {
   const child = spawn(process.execPath, ['--import', 'tsx', CHILD, file, end], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
@@ -52,6 +52,7 @@ async function runChild(end: string, signal?: NodeJS.Signals) {
           output: smu().channel.output,
         };
         if (signal !== undefined) child.kill(signal);
+        else child.stdin.write('GO\n');
         resolve();
       }
     });
