@@ -7,7 +7,11 @@
 //   phase: DAC setVoltages (FC16) → every SMU setCurrents → board sampleAndRead (SAMP:READ?)
 //   pulse batch: 100 programming pulses as one PROG:PULS:BATC block with its count query
 // Run over raw SCPI sockets (TCPIP::…::SOCKET) and over VXI-11 (TCPIP::…::instN::INSTR).
-// Medians over the phases and batches after a few unrecorded ones.
+// Then the same phase through the ASSEMBLED bench (src/bench assembleBench on a bench YAML wired
+// to the emulators' sockets): inputs.setVoltages → nudge.setCurrents → sampler.sampleAndRead
+// behind the interlock, with the drivers' confirmed level writes (error query in the same
+// message); its transactions are counted at the emulators (program messages and Modbus writes
+// received). Medians over the phases and batches after a few unrecorded ones.
 // Usage: npm run bench -- instrument-roundtrips [phases=50] [batches=20]
 import { ModbusClient } from '../drivers/modbus/client.ts';
 import { ScpiClient } from '../drivers/scpi/index.ts';
@@ -18,6 +22,8 @@ import { DAC_PRESETS } from '../drivers/instruments/dac-presets.ts';
 import { KeysightB2900 } from '../drivers/instruments/keysight-b2900.ts';
 import { ModbusDac, type RegisterLink } from '../drivers/instruments/modbus-dac.ts';
 import type { Pulse } from '../src/capabilities/index.ts';
+import { assembleBench } from '../src/bench/index.ts';
+import { parseBenchConfig } from '../src/config/index.ts';
 import { Rng } from '../src/util/random.ts';
 import {
   CrossbarBoardEmulator,
@@ -259,6 +265,105 @@ async function measure(running: RunningEmulatedBench, link: Link): Promise<Figur
   };
 }
 
+/** The bench YAML of the emulated Iris-size bench, wired to its raw-socket and Modbus TCP
+ * resources: the DAC on the 8 input lines, SMU k on output nodes 2k and 2k+1, the board sampling
+ * every floating node and holding both layers. */
+function assembledBenchYaml(running: RunningEmulatedBench): string {
+  const layout = running.bench.board.layout;
+  const resource = (name: string) =>
+    running.resources.find(
+      (r) => r.name === name && (r.resource.endsWith('::SOCKET') || r.resource.startsWith('modbus-tcp:')),
+    )!.resource;
+  const dac = DAC_PRESETS['adam-6224'];
+  const nodes = Array.from({ length: layout.floatingNodes }, (_, k) => k).join(', ');
+  const lines = Array.from({ length: layout.inputLines }, (_, k) => k).join(', ');
+  return `kind: instruments
+name: emulated-iris
+network: { inputs: 4, hidden: [32], outputs: 3, doubledInputs: true, differentialOutputs: true }
+instruments:
+  - { name: board, kind: crossbar-board, resource: "${resource('board')}", timeout_ms: 10000 }
+  - name: dac
+    kind: modbus-dac
+    resource: "${resource('dac')}"
+    options:
+      channels: ${layout.inputLines}
+      registers: { base: ${dac.base}, channels: ${layout.inputLines}, type: ${dac.type}, wordOrder: ${dac.wordOrder},
+        codes: { min: ${dac.codes.min}, max: ${dac.codes.max} }, polarity: ${dac.polarity}, voltsPerCode: ${dac.voltsPerCode} }
+${SMUS.map((name) => `  - { name: ${name}, kind: keysight-b2900, resource: "${resource(name)}", timeout_ms: 10000 }`).join('\n')}
+wiring:
+  inputs:
+    - { instrument: dac, channels: [${lines}], lines: [${lines}] }
+  nudge:
+${SMUS.map((name, k) => `    - { instrument: ${name}, channels: [0, 1], nodes: [${2 * k}, ${2 * k + 1}] }`).join('\n')}
+  sampler: { instrument: board, channels: [${nodes}], nodes: [${nodes}] }
+  arrays:
+    - { layer: 0, instrument: board, array: 0 }
+    - { layer: 1, instrument: board, array: 1 }
+limits:
+  inputVoltage_V: { min: -1, max: 1 }
+  nudgeCurrent_A: { min: -5.0e-5, max: 5.0e-5 }
+  compliance: { current_A: 1.0e-3, voltage_V: 5 }
+  pulse: { amplitude_V: 2, width_s: { min: 1.0e-8, max: 1.0e-5 }, count: 10 }
+  readVoltage_V: 0.2
+`;
+}
+
+/** Counts what the emulators receive: SCPI program messages (board, SMUs), Modbus writes (DAC). */
+function countTraffic(running: RunningEmulatedBench): () => number {
+  let count = 0;
+  for (const name of ['board', ...SMUS]) {
+    const { server } = running.instruments.get(name) as unknown as { server: MessageServerLike };
+    const execute = server.execute.bind(server);
+    server.execute = (input) => {
+      count++;
+      return execute(input);
+    };
+  }
+  const dac = running.instruments.get('dac') as unknown as { write: DacWrite };
+  const write = dac.write.bind(dac);
+  dac.write = (address, values) => {
+    count++;
+    return write(address, values);
+  };
+  return () => count;
+}
+interface MessageServerLike {
+  execute(input: Uint8Array): Promise<Uint8Array | null>;
+}
+type DacWrite = (address: number, values: readonly number[]) => Promise<void>;
+
+/** One EqProp phase through the assembled bench: transactions per phase and the median time. */
+async function measureAssembled(running: RunningEmulatedBench) {
+  const assembled = await assembleBench(parseBenchConfig(assembledBenchYaml(running), 'emulated-iris.yaml'));
+  try {
+    const { capabilities: bench } = assembled;
+    const transactions = countTraffic(running);
+    const rng = new Rng(43);
+    const x = new Float64Array(bench.inputs.channels);
+    const currents = new Float64Array(bench.nudge.channels);
+    const times: number[] = [];
+    let perPhase = 0;
+    for (let p = -WARMUP; p < PHASES; p++) {
+      for (let i = 0; i < x.length / 2; i++) {
+        x[i] = rng.range(-0.5, 0.5);
+        x[x.length / 2 + i] = -x[i];
+      }
+      currents.forEach((_, k) => (currents[k] = rng.range(-1e-7, 1e-7)));
+      const before = transactions();
+      const t0 = process.hrtime.bigint();
+      await bench.inputs.setVoltages(x);
+      await bench.nudge.setCurrents(currents);
+      await bench.sampler.sampleAndRead({ averages: 1 });
+      if (p < 0) continue;
+      times.push(ms(t0));
+      perPhase = transactions() - before;
+    }
+    return { roundtrips_per_phase: perPhase, phase_ms: Number(median(times).toFixed(3)) };
+  } finally {
+    await assembled.close();
+  }
+}
+
 const running = await startBench();
 try {
   const layout = running.bench.board.layout;
@@ -276,6 +381,11 @@ try {
         `conductance map: median ${r.conductance_map_ms} ms`,
     );
   }
+  const assembled = await measureAssembled(running);
+  console.log(
+    `assembled bench (socket, confirmed level writes) phase: ${assembled.roundtrips_per_phase} ` +
+      `transactions for ${results.socket.instruments_per_phase} instruments, median ${assembled.phase_ms} ms`,
+  );
   const s = results.socket;
   console.log(
     JSON.stringify({
@@ -287,6 +397,8 @@ try {
       roundtrips_per_pulse_batch: s.roundtrips_per_pulse_batch,
       vxi11_phase_ms: results.vxi11.phase_ms,
       vxi11_pulse_batch_ms: results.vxi11.pulse_batch_ms,
+      roundtrips_per_phase_assembled: assembled.roundtrips_per_phase,
+      phase_ms_assembled: assembled.phase_ms,
     }),
   );
 } finally {

@@ -128,20 +128,22 @@ export class CrossbarBoard {
     return identity;
   }
 
-  /** All input lines in one block (§4). */
+  /** All input lines in one block (§4) with `:SYST:ERR?` in the same message: returns once the
+   * board has applied them; a refused block throws ScpiInstrumentError. One round trip. */
   async setVoltages(levels: Float64Array): Promise<void> {
     this.#requireConfigured('levels are set');
     const { lines } = this.config.layout;
     checkLevels(this.name, 'voltage_V', levels, Array(lines).fill(this.config.limits.voltage_V));
-    await this.client.writeBlock('SOUR:VOLT', encodeBinary(levels, this.#format));
+    await this.client.writeBlockConfirmed('SOUR:VOLT', encodeBinary(levels, this.#format));
   }
 
-  /** All nudge currents in one block (§4), amperes, positive into the output node. */
+  /** All nudge currents in one block (§4), amperes, positive into the output node; confirmed in
+   * the same message like setVoltages(). */
   async setCurrents(levels: Float64Array): Promise<void> {
     this.#requireConfigured('currents are set');
     const { outputs } = this.config.layout;
     checkLevels(this.name, 'current_A', levels, Array(outputs).fill(this.config.limits.current_A));
-    await this.client.writeBlock('SOUR:CURR', encodeBinary(levels, this.#format));
+    await this.client.writeBlockConfirmed('SOUR:CURR', encodeBinary(levels, this.#format));
   }
 
   /** Holds every node at `delay_s` after the message, averages conversions, returns the node

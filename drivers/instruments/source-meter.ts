@@ -61,6 +61,9 @@ export interface CommandLink {
   write(message: string): Promise<void>;
   /** One program message, then the error queue drained; throws a typed error if it held any. */
   writeChecked(message: string): Promise<void>;
+  /** One program message, returning once the instrument has executed it without error; throws
+   * the typed error with every queued error otherwise. */
+  writeConfirmed(message: string): Promise<void>;
   checkErrors(): Promise<void>;
 }
 
@@ -143,7 +146,9 @@ export abstract class SourceMeter {
   /**
    * Sets every channel (volts or amperes, by mode) in one message per write, turning the outputs
    * on with the first write after configure()/safeState(). Limits are checked first; with a
-   * ramp the change is split into steps of at most `ramp.step` per channel.
+   * ramp the change is split into steps of at most `ramp.step` per channel. Each write is
+   * confirmed (writeConfirmed): when this returns the levels are in place, and a level the
+   * instrument refused throws its typed error.
    */
   async setLevels(levels: Float64Array): Promise<void> {
     if (!this.#configured) throw new Error(`${this.name}: configure() must run before levels are set`);
@@ -155,7 +160,7 @@ export abstract class SourceMeter {
   }
 
   async #write(levels: Float64Array): Promise<void> {
-    await this.link.write(this.levelCommands(levels, !this.#outputOn).join(this.separator));
+    await this.link.writeConfirmed(this.levelCommands(levels, !this.#outputOn).join(this.separator));
     this.#outputOn = true;
     this.#levels.set(levels);
   }

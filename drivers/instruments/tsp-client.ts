@@ -83,6 +83,17 @@ export class TspClient {
     });
   }
 
+  /**
+   * A chunk confirmed as executed without error: the chunk, then `print(errorqueue.count)` in the
+   * same transaction (two exchanges). Appending the print to the chunk itself would save one, but
+   * a runtime error stops a Lua chunk at the failing statement (as the emulator's
+   * tsp-interpreter.ts models it), so a refused level would leave the print unrun and surface
+   * only as a timeout.
+   */
+  writeConfirmed(chunk: string): Promise<void> {
+    return this.writeChecked(chunk);
+  }
+
   /** `print(<expressions>)`: the printed values, tab-separated fields of the reply line. */
   query(expressions: string, options?: ReadOptions): Promise<string[]> {
     return this.#scpi.transaction((s) => this.#query(s, expressions, options));

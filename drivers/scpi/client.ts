@@ -52,6 +52,15 @@ export class ScpiSession {
     });
   }
 
+  /**
+   * Sends `<command>;:SYST:ERR?` as one program message and reads its one reply: returns once the
+   * instrument has executed `command` without error; an error reply drains the queue and throws
+   * ScpiInstrumentError with every error. One round trip where writeChecked() takes two.
+   */
+  writeConfirmed(command: string, options?: ReadOptions): Promise<void> {
+    return this.run(() => this.exchange.writeConfirmed(command, options));
+  }
+
   /** Sends `<command>;*OPC?` and waits for the `1` (IEEE 488.2 §10.19): one round trip. */
   writeAndWait(command: string, options?: ReadOptions): Promise<void> {
     return this.run(() => this.#expectOne(`${command};*OPC?`, options));
@@ -111,6 +120,11 @@ export class ScpiSession {
   /** Sends `<header> #<n><len><payload>` (IEEE 488.2 §7.7.6.2). */
   writeBlock(header: string, payload: Uint8Array, options?: ReadOptions): Promise<void> {
     return this.run(() => this.exchange.sendBlock(header, payload, options));
+  }
+
+  /** writeBlock() with the error query in the same message, confirmed like writeConfirmed(). */
+  writeBlockConfirmed(header: string, payload: Uint8Array, options?: ReadOptions): Promise<void> {
+    return this.run(() => this.exchange.sendBlockConfirmed(header, payload, options));
   }
 
   /**

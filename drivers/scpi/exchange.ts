@@ -92,6 +92,47 @@ export class ScpiExchange {
     await this.transport.write(message, this.#io(options));
   }
 
+  /**
+   * Sends `<command>;:SYST:ERR?` as one program message (the `;:` returns the header path to the
+   * root, SCPI-1999 vol.1 §6.2.4) and reads the one reply: the instrument has executed `command`
+   * when it answers, and `0,"No error"` means it accepted it. One round trip.
+   */
+  async writeConfirmed(command: string, options?: ReadOptions): Promise<void> {
+    const message = `${command};${this.#rootedErrorQuery()}`;
+    this.#logger?.debug({ resource: this.resource, tx: message });
+    this.lastCommand = command;
+    await this.transport.write(message, this.#io(options));
+    await this.#confirm(command, options);
+  }
+
+  /** `<header> #<n><len><payload>;:SYST:ERR?` as one program message, confirmed like
+   * writeConfirmed(): a bulk write and its confirmation in one round trip. */
+  async sendBlockConfirmed(header: string, payload: Uint8Array, options?: ReadOptions): Promise<void> {
+    await this.#sendWithBlock(header, payload, `;${this.#rootedErrorQuery()}`, options);
+    await this.#confirm(this.lastCommand, options);
+  }
+
+  #rootedErrorQuery(): string {
+    return /^[:*]/.test(this.errorQuery) ? this.errorQuery : `:${this.errorQuery}`;
+  }
+
+  /**
+   * Reads the error-query reply of a confirmed write. A nonzero code: the rest of the queue is
+   * drained and everything thrown as one ScpiInstrumentError, as checkErrors() does. A command
+   * error ends a program message before its later units (IEEE 488.2 §6.1.6.1.1), so then no reply
+   * comes and the read's TransportTimeoutError stands, like a stuck instrument's; the queue is not
+   * read after it, so the lock is released after one timeout and the interlock's safe state
+   * reaches the instrument in time (the next confirmed write or checkErrors() reports the queued
+   * error).
+   */
+  async #confirm(cause: string | undefined, options: ReadOptions | undefined): Promise<void> {
+    const reply = await this.receive(options);
+    const first = this.parse(this.errorQuery, reply, parseErrorEntry);
+    if (first.code === 0) return;
+    const rest = await this.readErrors();
+    throw new ScpiInstrumentError(this.resource, cause, [first, ...rest]);
+  }
+
   /** Reads one response message as text, surrounding whitespace (e.g. a CR before LF) removed. */
   async receive(options?: ReadOptions): Promise<string> {
     const text = latin1(await this.transport.read(this.#io(options))).trim();

@@ -76,12 +76,14 @@ export async function planInstrument(
       new ScpiClient(transport, clientOptions),
       boardConfig(instrument, context),
     );
-    const confirm = () => board.checkErrors();
+    // Level writes are confirmed by the drivers (the error query in the same message): a level is
+    // in place before another instrument samples the circuit, and a refused level throws at once
+    // (the interlock then drives the bench safe).
     return {
       config: instrument,
       board,
-      voltageSource: confirmed(board.inputLines(), confirm),
-      currentSource: confirmed(board.nudgeCurrents(), confirm),
+      voltageSource: board.inputLines(),
+      currentSource: board.nudgeCurrents(),
       connect: () => connectScpi(instrument, transport, board.client, () => board.configure()),
       checkHealth: () => board.checkErrors(),
       safeState: () => board.safeState(),
@@ -89,11 +91,10 @@ export async function planInstrument(
     };
   }
   const { smu, client } = constructSmu(instrument, transport, clientOptions, smuConfig(instrument, context));
-  const confirm = () => smu.checkErrors();
   return {
     config: instrument,
-    voltageSource: smu.mode === 'voltage' ? confirmed(smu.voltageSource(), confirm) : undefined,
-    currentSource: smu.mode === 'current' ? confirmed(smu.currentSource(), confirm) : undefined,
+    voltageSource: smu.mode === 'voltage' ? smu.voltageSource() : undefined,
+    currentSource: smu.mode === 'current' ? smu.currentSource() : undefined,
     connect: () => connectScpi(instrument, transport, client, () => smu.configure()),
     checkHealth: () => smu.checkErrors(),
     safeState: () => smu.safeState(),
@@ -150,27 +151,6 @@ function planModbusDac(
     safeState: () => dac.safeState(),
     close: () => link.close(),
   };
-}
-
-/**
- * A SCPI level write returns once the message is sent. The error-queue query after it returns once
- * the instrument has executed the write (one link, in order) and throws whatever the instrument
- * refused: so a level is in place before another instrument samples the circuit, and a refused
- * level is an instrument fault at once (the interlock then drives the bench safe).
- */
-function confirmed<S extends VoltageSource | CurrentSource>(source: S, confirm: () => Promise<void>): S {
-  if (source.kind === 'voltage-source') {
-    const setVoltages = async (levels: Float64Array) => {
-      await source.setVoltages(levels);
-      await confirm();
-    };
-    return { ...source, setVoltages };
-  }
-  const setCurrents = async (levels: Float64Array) => {
-    await source.setCurrents(levels);
-    await confirm();
-  };
-  return { ...source, setCurrents };
 }
 
 async function connectScpi(

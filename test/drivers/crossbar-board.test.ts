@@ -90,18 +90,43 @@ test('a board with another layout is refused, naming the field', async () => {
   });
 });
 
-test('input lines and nudge currents: one binary64 block each, no reply', async () => {
+test('input lines and nudge currents: one binary64 block each with :SYST:ERR? in the same message', async () => {
   await expectedProtocol(
     [
       ...CONFIGURED,
-      [message('SOUR:VOLT ', doublesLE([0.5, -0.5])), null],
-      [message('SOUR:CURR ', doublesLE([1e-6, -2e-6])), null],
+      [message('SOUR:VOLT ', doublesLE([0.5, -0.5]), ';:SYST:ERR?'), '0,"No error"'],
+      [message('SOUR:CURR ', doublesLE([1e-6, -2e-6]), ';:SYST:ERR?'), '0,"No error"'],
     ],
     async (t) => {
       const xbar = board(t);
       await xbar.configure();
       await xbar.inputLines().setVoltages(Float64Array.of(0.5, -0.5));
       await xbar.nudgeCurrents().setCurrents(Float64Array.of(1e-6, -2e-6));
+    },
+  );
+});
+
+test('a level block the board refuses throws ScpiInstrumentError with every queued error', async () => {
+  await expectedProtocol(
+    [
+      ...CONFIGURED,
+      [message('SOUR:VOLT ', doublesLE([0.5, -0.5]), ';:SYST:ERR?'), '-222,"Data out of range;line 1"'],
+      ['SYST:ERR?', '-350,"Queue overflow"'],
+      ['SYST:ERR?', '0,"No error"'],
+    ],
+    async (t) => {
+      const xbar = board(t);
+      await xbar.configure();
+      const error = await xbar
+        .inputLines()
+        .setVoltages(Float64Array.of(0.5, -0.5))
+        .catch((e: unknown) => e);
+      assert.ok(error instanceof ScpiInstrumentError, String(error));
+      assert.deepEqual(
+        error.errors.map((e) => e.code),
+        [-222, -350],
+      );
+      assert.match(error.message, /Data out of range;line 1/);
     },
   );
 });

@@ -23,9 +23,12 @@ import { LIMITS } from './fixtures.ts';
 
 const TIMEOUT_MS = 400;
 /** Messages configure() sends: *IDN?, the configuration, the error-queue read (SYST:ERR? on the
- * 2400, print(errorqueue.count) on the 2600B). The level write is message 4, the query 5. */
+ * 2400, print(errorqueue.count) on the 2600B). The confirmed level write is message 4 on the 2400
+ * (`...;:SYST:ERR?` in one message) and messages 4 and 5 on the 2600B (the chunk, then
+ * print(errorqueue.count)); the query follows it. */
 const CONFIGURE = 3;
 const QUERY = CONFIGURE + 1;
+const TSP_QUERY = CONFIGURE + 2;
 
 let running: RunningEmulatedBench;
 const closers: (() => Promise<void>)[] = [];
@@ -52,8 +55,8 @@ before(async () => {
     instruments: [
       k2400('serial-stuck', 0, { stuck: { after: QUERY, count: 1 } }),
       k2400('serial-error', 1, { scpiError: { after: CONFIGURE, count: 1, code: -222 } }),
-      k2601('tsp-stuck', 2, { stuck: { after: QUERY, count: 1 } }),
-      k2601('tsp-drop', 3, { drop: { after: QUERY, count: 1 } }),
+      k2601('tsp-stuck', 2, { stuck: { after: TSP_QUERY, count: 1 } }),
+      k2601('tsp-drop', 3, { drop: { after: TSP_QUERY, count: 1 } }),
       k2601('tsp-error', 4, { scpiError: { after: CONFIGURE, count: 1, code: -222 } }),
     ],
   });
@@ -80,7 +83,7 @@ const near = (got: number, want: number) =>
   assert.ok(Math.abs(got - want) <= 0.01 * Math.abs(want), `read ${got}, circuit ${want}`);
 
 describe('Keithley 2400 over RS-232 (socat pty, CR)', () => {
-  const configured = async (name: string) => {
+  const configure = async (name: string) => {
     const { baud, dataBits, parity, stopBits, flowControl, terminator } = KEITHLEY_2400_RS232;
     const link = await session(name, {
       baudRate: baud,
@@ -96,6 +99,10 @@ describe('Keithley 2400 over RS-232 (socat pty, CR)', () => {
       channels: [{ limits: LIMITS, compliance: 1e-3 }],
     });
     await smu.configure();
+    return smu;
+  };
+  const configured = async (name: string) => {
+    const smu = await configure(name);
     await smu.voltageSource().setVoltages(Float64Array.of(0.3));
     return smu;
   };
@@ -113,14 +120,18 @@ describe('Keithley 2400 over RS-232 (socat pty, CR)', () => {
   );
 
   test(
-    'an instrument error: ScpiInstrumentError with its code, then a clean queue',
+    'an instrument error: the confirmed level write throws ScpiInstrumentError, then a clean queue',
     { timeout: 20000 },
     async () => {
-      const smu = await configured('serial-error');
-      const error = await smu.checkErrors().catch((e: unknown) => e);
+      const smu = await configure('serial-error');
+      const error = await smu
+        .voltageSource()
+        .setVoltages(Float64Array.of(0.3))
+        .catch((e: unknown) => e);
       assert.ok(error instanceof ScpiInstrumentError, String(error));
       assert.equal(error.code, -222);
       await smu.checkErrors();
+      await smu.voltageSource().setVoltages(Float64Array.of(0.3));
       near((await smu.read()).current_A, running.bench.lineCurrent(1));
       await smu.safeState();
     },
@@ -128,12 +139,16 @@ describe('Keithley 2400 over RS-232 (socat pty, CR)', () => {
 });
 
 describe('Keithley 2600B over TSP (raw socket)', () => {
-  const configured = async (name: string) => {
+  const configure = async (name: string) => {
     const smu = new Keithley2600B(new TspClient(await session(name)), {
       mode: 'voltage',
       channels: [{ limits: LIMITS, compliance: 1e-3 }],
     });
     await smu.configure();
+    return smu;
+  };
+  const configured = async (name: string) => {
+    const smu = await configure(name);
     await smu.voltageSource().setVoltages(Float64Array.of(-0.3));
     return smu;
   };
@@ -161,14 +176,18 @@ describe('Keithley 2600B over TSP (raw socket)', () => {
   });
 
   test(
-    'an instrument error: TspInstrumentError with its code, then a clean queue',
+    'an instrument error: the confirmed level write throws TspInstrumentError, then a clean queue',
     { timeout: 20000 },
     async () => {
-      const smu = await configured('tsp-error');
-      const error = await smu.checkErrors().catch((e: unknown) => e);
+      const smu = await configure('tsp-error');
+      const error = await smu
+        .voltageSource()
+        .setVoltages(Float64Array.of(-0.3))
+        .catch((e: unknown) => e);
       assert.ok(error instanceof TspInstrumentError, String(error));
       assert.equal(error.code, -222);
       await smu.checkErrors();
+      await smu.voltageSource().setVoltages(Float64Array.of(-0.3));
       near((await smu.measure())[0], running.bench.lineCurrent(line('tsp-error')));
       await smu.safeState();
     },

@@ -101,12 +101,18 @@ async function session(name: string): Promise<InstrumentSession> {
   return s;
 }
 
-async function configuredSmu(name: string): Promise<Keithley2450> {
+async function configureSmu(name: string): Promise<Keithley2450> {
   const k2450 = new Keithley2450(new ScpiClient(await session(name)), {
     mode: 'voltage',
     channels: [{ limits: LIMITS, compliance: 1e-3 }],
   });
   await k2450.configure();
+  return k2450;
+}
+
+/** Configured, with a level set (one confirmed message: `:SOUR:VOLT 0.2;:OUTP ON;:SYST:ERR?`). */
+async function configuredSmu(name: string): Promise<Keithley2450> {
+  const k2450 = await configureSmu(name);
   await k2450.voltageSource().setVoltages(Float64Array.of(0.2));
   return k2450;
 }
@@ -141,14 +147,16 @@ for (const link of LINKS) {
     );
 
     test(
-      'an instrument error: ScpiInstrumentError with the code, then a clean queue',
+      'an instrument error: the confirmed level write throws ScpiInstrumentError, then a clean queue',
       { timeout: 20000 },
       async () => {
-        const k2450 = await configuredSmu(`${link}-error`);
-        const error = await k2450.checkErrors().catch((e: unknown) => e);
+        const k2450 = await configureSmu(`${link}-error`);
+        const source = k2450.voltageSource();
+        const error = await source.setVoltages(Float64Array.of(0.2)).catch((e: unknown) => e);
         assert.ok(error instanceof ScpiInstrumentError, String(error));
         assert.equal(error.code, -222);
         await k2450.checkErrors();
+        await source.setVoltages(Float64Array.of(0.2));
         assert.ok(isReading(await k2450.read()));
         await k2450.safeState();
       },

@@ -38,7 +38,11 @@ test('configure: identity, one compound message with :SENS:CURR:PROT compliance 
 
 test('over RS-232 with the CR terminator: level set is one write, :READ? gives voltage and current', async () => {
   await expectedProtocol(
-    [...CONFIGURED, [':SOUR:VOLT:LEV 0.25;:OUTP ON', null], [':READ?', '+2.500000E-01,+1.250000E-06']],
+    [
+      ...CONFIGURED,
+      [':SOUR:VOLT:LEV 0.25;:OUTP ON;:SYST:ERR?', '0,"No error"'],
+      [':READ?', '+2.500000E-01,+1.250000E-06'],
+    ],
     async (t) => {
       const smu = k2400(t);
       await smu.configure();
@@ -63,7 +67,7 @@ test('current mode: voltage compliance with :SENS:VOLT:PROT and fixed ranges', a
         null,
       ],
       NO_ERROR,
-      [':SOUR:CURR:LEV -5E-7;:OUTP ON', null],
+      [':SOUR:CURR:LEV -5E-7;:OUTP ON;:SYST:ERR?', '0,"No error"'],
     ],
     async (t) => {
       const smu = k2400(t, config);
@@ -106,8 +110,8 @@ test('ramp and safe state: steps of at most `step`, then level 0 and output off'
   await expectedProtocol(
     [
       ...CONFIGURED,
-      [':SOUR:VOLT:LEV -0.5;:OUTP ON', null],
-      [':SOUR:VOLT:LEV -1', null],
+      [':SOUR:VOLT:LEV -0.5;:OUTP ON;:SYST:ERR?', '0,"No error"'],
+      [':SOUR:VOLT:LEV -1;:SYST:ERR?', '0,"No error"'],
       [':SOUR:VOLT:LEV 0;:OUTP OFF', null],
     ],
     async (t) => {

@@ -51,7 +51,7 @@ test('current mode: VLIM compliance, fixed ranges, measure voltage', async () =>
         null,
       ],
       NO_ERROR,
-      [':SOUR:CURR 2.5E-7;:OUTP ON', null],
+      [':SOUR:CURR 2.5E-7;:OUTP ON;:SYST:ERR?', '0,"No error"'],
       [':MEAS:VOLT?', '+1.234500E-01'],
     ],
     async (t) => {
@@ -67,8 +67,8 @@ test('a level change is one write; the output goes on with the first one only', 
   await expectedProtocol(
     [
       ...CONFIGURED,
-      [':SOUR:VOLT 0.5;:OUTP ON', null],
-      [':SOUR:VOLT -1.25', null],
+      [':SOUR:VOLT 0.5;:OUTP ON;:SYST:ERR?', '0,"No error"'],
+      [':SOUR:VOLT -1.25;:SYST:ERR?', '0,"No error"'],
       [':READ?', '-2.500000E-06'],
     ],
     async (t) => {
@@ -140,10 +140,10 @@ test('ramping splits a change into steps of at most `step`, pausing between writ
   await expectedProtocol(
     [
       ...CONFIGURED,
-      [':SOUR:VOLT 0.3333333333333333;:OUTP ON', null],
-      [':SOUR:VOLT 0.6666666666666666', null],
-      [':SOUR:VOLT 1', null],
-      [':SOUR:VOLT 0.8', null],
+      [':SOUR:VOLT 0.3333333333333333;:OUTP ON;:SYST:ERR?', '0,"No error"'],
+      [':SOUR:VOLT 0.6666666666666666;:SYST:ERR?', '0,"No error"'],
+      [':SOUR:VOLT 1;:SYST:ERR?', '0,"No error"'],
+      [':SOUR:VOLT 0.8;:SYST:ERR?', '0,"No error"'],
     ],
     async (t) => {
       const smu = k2450(t, config, sleep);
@@ -160,10 +160,10 @@ test('safeState sets the level to 0 then the output off, is idempotent, and re-a
   await expectedProtocol(
     [
       ...CONFIGURED,
-      [':SOUR:VOLT 2;:OUTP ON', null],
+      [':SOUR:VOLT 2;:OUTP ON;:SYST:ERR?', '0,"No error"'],
       [':SOUR:VOLT 0;:OUTP OFF', null],
       [':SOUR:VOLT 0;:OUTP OFF', null],
-      [':SOUR:VOLT 1;:OUTP ON', null],
+      [':SOUR:VOLT 1;:OUTP ON;:SYST:ERR?', '0,"No error"'],
     ],
     async (t) => {
       const smu = k2450(t);
@@ -201,7 +201,7 @@ test('linear sweep: configured and checked in one message, run and read back in 
       [':TRAC:CLE "defbuffer1";:SOUR:SWE:VOLT:LIN 0,1,3,0.01', null],
       NO_ERROR,
       [':INIT;*WAI;:TRAC:DATA? 1,3,"defbuffer1",READ', '1.0E-09,5.0E-06,1.0E-05'],
-      [':SOUR:VOLT 0.5', null],
+      [':SOUR:VOLT 0.5;:SYST:ERR?', '0,"No error"'],
     ],
     async (t) => {
       const smu = k2450(t);

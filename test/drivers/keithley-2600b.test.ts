@@ -51,7 +51,9 @@ test('a level change is one chunk for both channels; outputs on with the first; 
           'smua.source.output = smua.OUTPUT_ON smub.source.output = smub.OUTPUT_ON',
         null,
       ],
+      NO_ERRORS,
       ['smua.source.levelv = 1 smub.source.levelv = 0', null],
+      NO_ERRORS,
       ['print(smua.measure.i(), smub.measure.i())', '1.00000e-06\t-2.50000e-07'],
     ],
     async (t) => {
@@ -75,6 +77,7 @@ test('current mode: OUTPUT_DCAMPS, leveli, limitv, measure v', async () => {
       ],
       NO_ERRORS,
       ['smua.source.leveli = 0.00002 smua.source.output = smua.OUTPUT_ON', null],
+      NO_ERRORS,
       ['print(smua.measure.v())', '3.30000e-01'],
     ],
     async (t) => {
@@ -136,7 +139,9 @@ test('ramp then safe state: level 0 and output off per SMU', async () => {
         'smua.source.levelv = 1 smub.source.levelv = 0.5 smua.source.output = smua.OUTPUT_ON smub.source.output = smub.OUTPUT_ON',
         null,
       ],
+      NO_ERRORS,
       ['smua.source.levelv = 2 smub.source.levelv = 1', null],
+      NO_ERRORS,
       ['smua.source.levelv = 0 smua.source.output = smua.OUTPUT_OFF', null],
       ['smub.source.levelv = 0 smub.source.output = smub.OUTPUT_OFF', null],
     ],

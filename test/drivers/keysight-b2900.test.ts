@@ -45,8 +45,8 @@ test('both channels are set in one message; the outputs go on with the first one
   await expectedProtocol(
     [
       ...CONFIGURED,
-      [':SOUR1:CURR 0.000001;:SOUR2:CURR -0.000002;:OUTP1 ON;:OUTP2 ON', null],
-      [':SOUR1:CURR 0.0001;:SOUR2:CURR 0', null],
+      [':SOUR1:CURR 0.000001;:SOUR2:CURR -0.000002;:OUTP1 ON;:OUTP2 ON;:SYST:ERR?', '0,"No error"'],
+      [':SOUR1:CURR 0.0001;:SOUR2:CURR 0;:SYST:ERR?', '0,"No error"'],
       [':MEAS:VOLT? (@1,2)', '+1.000000E-01,-2.000000E-01'],
     ],
     async (t) => {
@@ -96,8 +96,8 @@ test('ramping moves both channels together, no channel more than `step` per mess
   await expectedProtocol(
     [
       ...CONFIGURED,
-      [':SOUR1:CURR 0.0005;:SOUR2:CURR -0.0001;:OUTP1 ON;:OUTP2 ON', null],
-      [':SOUR1:CURR 0.001;:SOUR2:CURR -0.0002', null],
+      [':SOUR1:CURR 0.0005;:SOUR2:CURR -0.0001;:OUTP1 ON;:OUTP2 ON;:SYST:ERR?', '0,"No error"'],
+      [':SOUR1:CURR 0.001;:SOUR2:CURR -0.0002;:SYST:ERR?', '0,"No error"'],
     ],
     async (t) => {
       const smu = b2900(t, { ...CURRENT, ramp: { step: 5e-4, inter_delay_s: 0.01 } }, sleep);
