@@ -2,12 +2,18 @@
 // The dashboard: wires the REST calls, the live event stream, the charts, the heatmaps and the run
 // list together. It follows one run at a time: the one clicked, else the running one, else the newest.
 import { api, subscribe, token } from './api.js';
+import { CalibrationsPanel } from './calibrations.js';
 import { Charts } from './charts.js';
 import { drawHeatmaps } from './heatmap.js';
 import { renderRuns } from './runs.js';
 
 const $ = (id) => document.getElementById(id);
 const charts = new Charts();
+const calibrations = new CalibrationsPanel(
+  $('calibrations').tBodies[0],
+  $('calibration-figures'),
+  $('calibration-title'),
+);
 const state = { selected: null, pinned: false, runs: [], pulses: { applied: 0, set: 0, reset: 0 }, steps: 0 };
 
 let messageTimer = null;
@@ -54,6 +60,14 @@ async function refreshRuns() {
   renderRuns($('runs').tBodies[0], state.runs, state.selected, (id) => select(id, true), control);
   const current = state.runs.find((r) => r.job.id === state.selected);
   if (current) setText('run-state', current.job.state);
+}
+
+async function refreshCalibrations() {
+  try {
+    await calibrations.refresh();
+  } catch (e) {
+    failed('calibrations')(e);
+  }
 }
 
 async function control(id, action) {
@@ -147,6 +161,7 @@ function onEvent(e) {
   }
   if (e.type === 'job') {
     refreshHealth();
+    if (e.kind === 'calibrate' && e.state === 'done') refreshCalibrations();
     return refreshRunsSoon();
   }
   if (e.type === 'dropped')
@@ -250,6 +265,7 @@ async function init() {
     if (s === 'open') {
       refreshHealth();
       refreshRuns();
+      refreshCalibrations();
     }
   });
   setInterval(refreshHealth, 5000);
@@ -258,5 +274,5 @@ async function init() {
 }
 
 // For tests and the curious: the charts and counters as the page sees them.
-window.nudged = { charts, state };
+window.nudged = { charts, state, calibrations };
 init();

@@ -103,6 +103,10 @@ export class EventsHub {
   private readonly subscribers = new Set<Subscriber>();
   private readonly subscription: Subscription;
   private pending: Pending[] = [];
+  /** Subscribers wanting every type, and per type those whose filter names it: an event no one
+   * wants is not even serialized. */
+  private everyType = 0;
+  private readonly perType = new Map<LiveEventType, number>();
   private timer: NodeJS.Timeout | null = null;
   /** Events dropped and subscribers disconnected, over the hub's life. */
   droppedTotal = 0;
@@ -122,7 +126,17 @@ export class EventsHub {
   add(socket: SubscriberSocket, filter: Filter): () => void {
     const sub: Subscriber = { socket, filter, key: keyOf(filter), queue: [], queued: 0, dropped: 0 };
     this.subscribers.add(sub);
-    return () => this.subscribers.delete(sub);
+    this.count(filter, 1);
+    return () => this.remove(sub);
+  }
+
+  private remove(sub: Subscriber): void {
+    if (this.subscribers.delete(sub)) this.count(sub.filter, -1);
+  }
+
+  private count(filter: Filter, by: 1 | -1): void {
+    if (filter.types === null) this.everyType += by;
+    else for (const t of filter.types) this.perType.set(t, (this.perType.get(t) ?? 0) + by);
   }
 
   close(): void {
@@ -130,10 +144,12 @@ export class EventsHub {
     if (this.timer !== null) clearTimeout(this.timer);
     for (const s of this.subscribers) s.socket.close(1001, 'server shutting down');
     this.subscribers.clear();
+    this.everyType = 0;
+    this.perType.clear();
   }
 
   private publish(event: LiveEvent): void {
-    if (this.subscribers.size === 0) return;
+    if (this.everyType === 0 && (this.perType.get(event.type) ?? 0) === 0) return;
     this.pending.push({
       type: event.type,
       job: jobOf(event),
@@ -175,7 +191,7 @@ export class EventsHub {
   private deliver(s: Subscriber): void {
     if (s.queue.length === 0) return;
     if (s.socket.bufferedAmount > this.limits.maxBufferedBytes) {
-      this.subscribers.delete(s);
+      this.remove(s);
       this.disconnectedTotal++;
       s.socket.close(1013, `too slow: more than ${this.limits.maxBufferedBytes} bytes unsent`);
       return;

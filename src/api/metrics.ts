@@ -33,7 +33,7 @@ export function createMetrics(
   });
   const phases = new Histogram({
     name: 'nudged_phase_duration_seconds',
-    help: 'Wall-clock duration of pipeline phases',
+    help: 'Wall-clock time of each pipeline phase per training step (summed over its samples) and per evaluation pass',
     labelNames: ['phase'],
     buckets: [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3, 1, 3, 10],
     registers: [registry],

@@ -7,10 +7,13 @@ import { JOB_STATES } from '../daemon/store/index.ts';
 /** A job id in a URL or query: digits only, no sign, no leading zero. */
 export const ID_PATTERN = '^[1-9][0-9]{0,9}$';
 const COUNT_PATTERN = '^[1-9][0-9]{0,5}$';
+/** A calibration figure's file name: its name and `.svg`. */
+export const FIGURE_PATTERN = '^[a-z0-9][a-z0-9-]{0,63}\\.svg$';
 /** Human reasons for the patterns above (ajv's own message just repeats the regular expression). */
 export const PATTERN_REASONS: Record<string, string> = {
   [ID_PATTERN]: 'must be a positive integer',
   [COUNT_PATTERN]: 'must be a positive integer',
+  [FIGURE_PATTERN]: 'must be a figure name followed by .svg, e.g. dac-residuals.svg',
 };
 
 const obj = (properties: Record<string, object>, required: string[] = [], extra: object = {}) => ({
@@ -171,6 +174,60 @@ export const eventsQuery = obj({
     description: 'the API token, for browsers that cannot set headers on a WebSocket',
   },
 });
+
+export const calibrationIdParams = obj(
+  { id: { type: 'string', pattern: ID_PATTERN, description: 'calibration record id' } },
+  ['id'],
+);
+
+export const figureParams = obj(
+  {
+    id: { type: 'string', pattern: ID_PATTERN, description: 'calibration record id' },
+    file: { type: 'string', pattern: FIGURE_PATTERN, description: 'figure name + .svg' },
+  },
+  ['id', 'file'],
+);
+
+export const calibrationsQuery = obj({
+  limit: { type: 'string', pattern: COUNT_PATTERN, description: 'at most this many records (≤ 1000)' },
+});
+
+const identity = open({
+  role: { type: 'string' },
+  vendor: { type: 'string' },
+  model: { type: 'string' },
+  serial: { type: 'string' },
+  firmware: { type: 'string' },
+});
+
+export const calibrationSummary = open({
+  id: { type: 'integer' },
+  kind: { type: 'string' },
+  createdAt: { type: 'string', format: 'date-time' },
+  bench: { type: 'string' },
+  run: nullable({ type: 'string' }),
+  instruments: { type: 'array', items: identity },
+  fit: { type: 'object', additionalProperties: true, description: 'headline figures of the fit' },
+  figures: { type: 'array', items: open({ name: { type: 'string' }, title: { type: 'string' } }) },
+  warnings: {
+    type: 'array',
+    items: open({ kind: { type: 'string', enum: ['stale', 'identity'] }, message: { type: 'string' } }),
+  },
+});
+
+export const calibrationRecord = open(
+  {
+    schemaVersion: { type: 'integer' },
+    id: { type: 'string' },
+    kind: { type: 'string' },
+    createdAt: { type: 'string' },
+    bench: { type: 'string' },
+    instruments: { type: 'array', items: identity },
+    parameters: { type: 'object', additionalProperties: true },
+    result: {},
+  },
+  'the calibration record as exported (calibration/records.ts: exportRecord, importRecord)',
+);
 
 export const responses = {
   ok: (schema: object, ...codes: number[]) => ({ 200: schema, ...errors(...codes) }),

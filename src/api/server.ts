@@ -15,6 +15,7 @@ import { eventsRoute } from './events-route.ts';
 import { createMetrics } from './metrics.ts';
 import { resolveOptions, type ApiOptions } from './options.ts';
 import { benchRoutes } from './routes-bench.ts';
+import { calibrationRoutes } from './routes-calibrations.ts';
 import { runRoutes } from './routes-runs.ts';
 import { dashboardRoutes } from './static.ts';
 
@@ -53,7 +54,8 @@ export async function startApi(surface: DaemonSurface, options: ApiOptions = {})
       info: {
         title: 'nudged API',
         version: surface.version,
-        description: 'Training runs, bench status and emergency stop of the nudged daemon (docs/api.md).',
+        description:
+          'Training runs, calibrations, bench status and emergency stop of the nudged daemon (docs/api.md).',
       },
       components: {
         securitySchemes: {
@@ -74,6 +76,7 @@ export async function startApi(surface: DaemonSurface, options: ApiOptions = {})
 
   benchRoutes(app, surface);
   runRoutes(app, surface);
+  calibrationRoutes(app, surface);
   eventsRoute(app, hub, loopback ? null : token);
   app.get('/metrics', { schema: { hide: true } }, async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),

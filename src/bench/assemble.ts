@@ -79,6 +79,10 @@ async function assembleSim(config: SimBenchConfig, options: AssembleOptions): Pr
         board.devices.restore(state);
       },
     },
+    trueVoltages: {
+      inputLines: () => board.appliedInputs(),
+      nodes: () => board.trueNodeVoltages(),
+    },
     status: () => benchStatus(name, config, board.layout, capabilities, [status], calibration),
     checkHealth: async () => {
       const fault = capabilities.fault;

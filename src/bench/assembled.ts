@@ -26,6 +26,12 @@ export interface AssembledBench {
     snapshot(): DeviceArraySnapshot;
     restore(state: DeviceArraySnapshot): void;
   };
+  /** The simulated board's true input-line and node voltages (sim benches only), read-only:
+   * what reference voltmeters on the lines and nodes read (the daemon's DAC and ADC calibrations). */
+  readonly trueVoltages?: {
+    inputLines(): Float64Array;
+    nodes(): Float64Array;
+  };
   /** A snapshot for the status endpoint. */
   status(): BenchStatus;
   /** Asks every instrument for errors (or a register read-back) and updates `instruments`. */

@@ -45,6 +45,8 @@ export interface DaemonBench {
   readonly inputRange_V: { min: number; max: number };
   /** Full mutable device state (simulated board only): saved with each step, restored on resume. */
   readonly deviceState?: { save(): Uint8Array; restore(state: Uint8Array): void };
+  /** The simulated board's true line and node voltages (sim benches only), for reference meters. */
+  readonly trueVoltages?: AssembledBench['trueVoltages'];
   status(): BenchStatus;
   /** Safe state, then every instrument link closed. Idempotent. */
   close(): Promise<void>;
@@ -84,6 +86,7 @@ export function daemonBench(assembled: AssembledBench): DaemonBench {
             save: () => encodeDeviceState(device.snapshot()),
             restore: (bytes) => device.restore(decodeDeviceState(bytes)),
           },
+    trueVoltages: assembled.trueVoltages,
     status: () =>
       statusOf(
         name,

@@ -4,11 +4,19 @@ import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { Subject } from 'rxjs';
 import type { Logger } from 'pino';
+import { exportRecord } from '../../calibration/index.ts';
 import { describe } from '../bench/errors.ts';
 import { describeFault, openBench, type BenchStatus, type DaemonBench } from './bench.ts';
 import { badField, conflict, DaemonError } from './errors.ts';
 import type { LiveEvent } from './events.ts';
-import { calibrateKind, calibrationHook } from './jobs/calibrate.ts';
+import {
+  calibrationFigures,
+  listCalibrations,
+  referenceMeters,
+  storedRecord,
+  type ReferenceMeterOptions,
+} from './calibrations.ts';
+import { calibrationHook, makeCalibrateKind } from './jobs/calibrate.ts';
 import { evaluateKind } from './jobs/evaluate.ts';
 import { programMapKind } from './jobs/program-map.ts';
 import { readConductanceMap, readMapKind } from './jobs/read-map.ts';
@@ -18,8 +26,16 @@ import { runUid } from './jobs/types.ts';
 import { createLogger, type LoggerOptions } from './logger.ts';
 import { databasePath, dataDir } from './paths.ts';
 import { JobRunner } from './runner.ts';
-import { Store, type Durability, type JobRecord, type RecoveryReport } from './store/index.ts';
+import {
+  Store,
+  type Durability,
+  type JobRecord,
+  type JsonObject,
+  type RecoveryReport,
+} from './store/index.ts';
 import type {
+  CalibrationFigure,
+  CalibrationSummary,
   ConductanceMapView,
   DaemonHealth,
   DaemonSurface,
@@ -46,6 +62,8 @@ export interface DaemonOptions {
   /** Start taking jobs at once (default); false defers it to `start()`, e.g. until the process's
    * safety handlers are installed. */
   start?: boolean;
+  /** The simulated bench's reference voltmeters (the DAC and ADC calibrations): ideal by default. */
+  referenceMeters?: ReferenceMeterOptions;
 }
 
 const LEVELS: Record<number, string> = {
@@ -73,12 +91,13 @@ export class Daemon implements DaemonSurface {
     readonly bench: DaemonBench,
     readonly log: Logger,
     readonly recovery: RecoveryReport,
+    meters: ReferenceMeterOptions = {},
   ) {
     this.registry.register(trainKind);
     this.registry.register(evaluateKind);
     this.registry.register(readMapKind);
     this.registry.register(programMapKind);
-    this.registry.register(calibrateKind);
+    this.registry.register(makeCalibrateKind((b) => referenceMeters(b, meters)));
     this.#runner = new JobRunner({
       store,
       bench,
@@ -126,7 +145,7 @@ export class Daemon implements DaemonSurface {
       throw error;
     }
     const recovery = store.recoverAfterCrash();
-    const daemon = new Daemon(store, bench, log, recovery);
+    const daemon = new Daemon(store, bench, log, recovery, options.referenceMeters);
     emit = (event) => daemon.#events.next(event);
     if (options.resumeInterrupted === true) {
       for (const job of store.jobs.list(['interrupted', 'paused'])) daemon.#requeue(job);
@@ -287,6 +306,18 @@ export class Daemon implements DaemonSurface {
     const maps = await readConductanceMap(this.bench, 0.1);
     const arrays = this.bench.capabilities.reader.arrays;
     return { job: null, step: null, arrays: maps.map((m, a) => ({ ...arrays[a], g_S: Array.from(m) })) };
+  }
+
+  listCalibrations(filter?: { limit?: number }): CalibrationSummary[] {
+    return listCalibrations(this.store, this.bench, filter?.limit);
+  }
+
+  getCalibration(id: number): JsonObject {
+    return JSON.parse(exportRecord(storedRecord(this.store, id))) as JsonObject;
+  }
+
+  calibrationFigures(id: number): CalibrationFigure[] {
+    return calibrationFigures(this.store, id);
   }
 
   /** Resolves when no job is running. */

@@ -42,6 +42,32 @@ export interface ConductanceMapView {
   arrays: { rows: number; cols: number; g_S: number[] }[];
 }
 
+/** A stored calibration record as listed: what it is, when and with which instruments it was
+ * taken, its headline figures, the figures it can be drawn as, and why it may not apply here. */
+export interface CalibrationSummary {
+  id: number;
+  /** dac, adc, settle, pulse-response, conductance-map, device-iv or program-verify. */
+  kind: string;
+  /** ISO 8601 date-time of the measurement. */
+  createdAt: string;
+  bench: string;
+  /** The run that took it (`run-<job>`), if a daemon job did. */
+  run: string | null;
+  instruments: { role: string; vendor: string; model: string; serial: string; firmware: string }[];
+  fit: JsonObject;
+  figures: { name: string; title: string }[];
+  /** Stale (older than the maximum age) or taken with an instrument this bench does not have. */
+  warnings: { kind: 'stale' | 'identity'; message: string }[];
+}
+
+/** One figure of a calibration record, as an SVG document. */
+export interface CalibrationFigure {
+  /** File-name-safe, e.g. `dac-residuals`. */
+  name: string;
+  title: string;
+  svg: string;
+}
+
 export interface DaemonHealth {
   ok: boolean;
   /** Set while the bench's interlock holds a latched fault (or after an emergency stop). */
@@ -74,6 +100,12 @@ export interface DaemonSurface {
   exportRun(jobId: number, format: 'jsonl' | 'csv', out: Writable): Promise<number>;
   /** Latest conductance snapshot of a run, or of the bench now when `jobId` is null. */
   conductances(jobId: number | null): Promise<ConductanceMapView>;
+  /** Stored calibration records, newest first. */
+  listCalibrations(filter?: { limit?: number }): CalibrationSummary[];
+  /** One stored calibration record, as exported (DaemonError 404 naming `id` when unknown). */
+  getCalibration(id: number): JsonObject;
+  /** The figures of a stored calibration record (DaemonError 404 naming `id` when unknown). */
+  calibrationFigures(id: number): CalibrationFigure[];
   /** Every live event, hot; subscribers that fall behind are the API's business. */
   readonly events$: Observable<LiveEvent>;
 }

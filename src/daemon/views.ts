@@ -67,17 +67,10 @@ export function runDetail(store: Store, jobId: number, maxPoints?: number): RunD
     testLoss: e.testLoss,
     testAccuracy: e.testAccuracy,
   }));
-  const rows = store.metrics.stepsAfter(uid, -1, ALL);
-  const stride = maxPoints === undefined ? 1 : Math.max(1, Math.ceil(rows.length / maxPoints));
-  const steps = rows
-    .filter((_, i) => i % stride === 0 || i === rows.length - 1)
-    .map((r) => ({
-      step: r.step,
-      epoch: r.epoch,
-      loss: r.loss,
-      accuracy: r.accuracy ?? 0,
-      pulses: r.pulses,
-    }));
+  // Decimated in SQL: only the rows returned are read into JS, however long the run.
+  const steps = store.metrics
+    .stepsDecimated(uid, maxPoints)
+    .map((r) => ({ ...r, accuracy: r.accuracy ?? 0 }));
   return { ...summary, epochs, steps, result: resultOf(store, uid) };
 }
 

@@ -9,9 +9,12 @@ import {
   JOB_TRANSITIONS,
   type JobRecord,
   type JobState,
+  type JsonObject,
   type RunKind,
 } from '../../src/daemon/store/index.ts';
 import type {
+  CalibrationFigure,
+  CalibrationSummary,
   ConductanceMapView,
   DaemonSurface,
   JobKindInfo,
@@ -33,6 +36,10 @@ export class FakeSurface implements DaemonSurface {
   fault: string | null = null;
   estops: string[] = [];
   private nextId = 1;
+  readonly calibrations = new Map<
+    number,
+    { summary: CalibrationSummary; record: JsonObject; figures: CalibrationFigure[] }
+  >();
 
   health() {
     const active = [...this.runs.values()].find((r) => r.job.state === 'running');
@@ -203,6 +210,51 @@ export class FakeSurface implements DaemonSurface {
     if (jobId !== null) this.run(jobId);
     const g_S = Array.from({ length: 12 }, (_, i) => 1e-5 + i * 1e-6);
     return { job: jobId, step: jobId === null ? null : 0, arrays: [{ rows: 4, cols: 3, g_S }] };
+  }
+
+  /** Stores a calibration as a daemon job would have: a dac record with one residual figure. */
+  addCalibration(createdAt = new Date().toISOString()): CalibrationSummary {
+    const id = this.calibrations.size + 1;
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="720" height="420"><title>calibration ${id}</title></svg>`;
+    const summary: CalibrationSummary = {
+      id,
+      kind: 'dac',
+      createdAt,
+      bench: 'fake',
+      run: `run-${id}`,
+      instruments: [{ role: 'bench', vendor: 'nudged', model: 'Fake', serial: '1', firmware: 'test' }],
+      fit: { channels: 4, maxGainError: 1e-4 },
+      figures: [{ name: 'dac-residuals', title: 'DAC calibration residuals' }],
+      warnings: [],
+    };
+    const record = { schemaVersion: 1, id: `fake-dac-${createdAt}`, kind: 'dac', createdAt, bench: 'fake' };
+    this.calibrations.set(id, {
+      summary,
+      record,
+      figures: [{ name: 'dac-residuals', title: 'DAC calibration residuals', svg }],
+    });
+    return summary;
+  }
+
+  private calibration(id: number) {
+    const c = this.calibrations.get(id);
+    if (!c) throw notFound('id', `no calibration ${id}`);
+    return c;
+  }
+
+  listCalibrations(filter: { limit?: number } = {}): CalibrationSummary[] {
+    return [...this.calibrations.values()]
+      .reverse()
+      .slice(0, filter.limit ?? 200)
+      .map((c) => c.summary);
+  }
+
+  getCalibration(id: number): JsonObject {
+    return this.calibration(id).record;
+  }
+
+  calibrationFigures(id: number): CalibrationFigure[] {
+    return this.calibration(id).figures;
   }
 
   /** Plays one training step of a running job: phase, nodes, pulses and metrics events. */

@@ -1,6 +1,6 @@
 // The `calibrate` job kind in the daemon on the built-in simulated bench: a procedure runs as a
 // job, its record lands in the store's calibration table with the run, and exports as JSON; a
-// procedure that needs reference meters the bench does not have fails naming the field; the
+// procedure that needs reference meters the bench does not have is refused naming the field; the
 // stored record is applied by the assembly hook.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +14,11 @@ import type { LiveEvent } from '../../src/daemon/events.ts';
 import { databasePath } from '../../src/daemon/paths.ts';
 import { Store } from '../../src/daemon/store/index.ts';
 import { importRecord } from '../../calibration/index.ts';
-import { calibrateParamsSchema, loadCalibrationRecords } from '../../src/daemon/jobs/calibrate.ts';
+import {
+  calibrateParamsSchema,
+  loadCalibrationRecords,
+  makeCalibrateKind,
+} from '../../src/daemon/jobs/calibrate.ts';
 
 const dirs: string[] = [];
 after(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -41,10 +45,11 @@ test('calibrate jobs store their records with the run; meters are required where
     mapId = result.calibration as number;
     assert.ok(mapId > 0 && result.arrays === 2, JSON.stringify(result));
 
-    const dac = daemon.submit('calibrate', { procedure: 'dac' });
-    const dacEnd = await firstValueFrom(daemon.events$.pipe(filter(ended(dac.id))));
-    assert.ok(dacEnd.type === 'job' && dacEnd.state === 'failed');
-    assert.match(dacEnd.reason ?? '', /procedure: 'dac' needs reference voltmeters/);
+    const withoutMeters = makeCalibrateKind();
+    assert.throws(
+      () => withoutMeters.check?.({ procedure: 'dac' }, daemon.bench),
+      /params\.procedure: 'dac' needs reference voltmeters/,
+    );
 
     assert.throws(() => daemon.submit('calibrate', { procedure: 'settle' }), /maxDelay_s/);
   } finally {

@@ -1,7 +1,8 @@
 // The dashboard in a real browser (Debian's chromium through playwright-core) during a simulated
 // training run of the real daemon: the page loads with no script errors, the uPlot curves and the
 // step counter grow as steps arrive over the WebSocket, the heatmaps and run list are drawn, and a
-// screenshot is written.
+// screenshot is written; a calibrate job's record appears in the calibration panel with its
+// figures as images.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -91,6 +92,31 @@ test('the dashboard follows a simulated run live and can be screenshotted', asyn
     job.id,
     { timeout: 30_000 },
   );
+  assert.deepEqual(errors, []);
+});
+
+test('the calibration panel shows the figures of a calibrate job as images', async () => {
+  const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${api.url}/`);
+  await page.waitForFunction(() => document.getElementById('stream')?.textContent === 'stream: open');
+  const job = daemon.submit('calibrate', { procedure: 'map', reads: 4 });
+  // The panel refreshes when the job is done and shows the newest record's figures.
+  await page.waitForFunction(
+    () => document.querySelector('#calibrations tbody tr')?.textContent?.includes('conductance-map') === true,
+    undefined,
+    { timeout: 120_000 },
+  );
+  const record = daemon.getRun(job.id).result?.calibration;
+  assert.equal(await page.getAttribute('#calibrations tbody tr', 'data-id'), String(record));
+  await page.waitForFunction(
+    "[...document.querySelectorAll('#calibration-figures img')].some((i) => i.complete && i.naturalWidth > 0)",
+    undefined,
+    { timeout: 30_000 },
+  );
+  const src = await page.getAttribute('#calibration-figures img', 'src');
+  assert.equal(src, `/api/calibrations/${String(record)}/figures/map-0.svg`);
   assert.deepEqual(errors, []);
 });
 

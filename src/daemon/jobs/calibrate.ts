@@ -34,6 +34,8 @@ import type {
 import type { BenchCapabilities, Identity } from '../../capabilities/index.ts';
 import type { ApplyCalibration } from '../../bench/index.ts';
 import type { CalibrationRef } from '../../config/index.ts';
+import type { DaemonBench } from '../bench.ts';
+import { badField } from '../errors.ts';
 import type { JsonObject, Store } from '../store/index.ts';
 import type { JobKind } from './types.ts';
 
@@ -364,15 +366,28 @@ export function calibrationHook(options: HookOptions = {}): ApplyCalibration {
   };
 }
 
-/** The `calibrate` job kind; `meters` gives the DAC and read-out calibrations their reference
- * voltmeters (without it those two procedures are refused, naming the field). */
-export function makeCalibrateKind(meters?: MeterProvider): JobKind<CalibrateParams> {
+/** The `calibrate` job kind; `metersOf` gives the DAC and read-out calibrations the bench's
+ * reference voltmeters (on a bench without them those two procedures are refused at submit time,
+ * naming `params.procedure`). */
+export function makeCalibrateKind(
+  metersOf: (bench: DaemonBench) => MeterProvider | undefined = () => undefined,
+): JobKind<CalibrateParams> {
   return {
     kind: 'calibrate',
     summary: `Run a calibration procedure (${calibrationProcedures.join(', ')}) and store its record`,
     params: calibrateParamsSchema,
     resumable: false,
+    check(params, bench) {
+      if ((params.procedure === 'dac' || params.procedure === 'adc') && metersOf(bench) === undefined) {
+        const where = params.procedure === 'dac' ? 'input lines' : 'nodes';
+        throw badField(
+          'params.procedure',
+          `'${params.procedure}' needs reference voltmeters on the ${where} (an SMU used as a voltmeter), and bench '${bench.name}' has none`,
+        );
+      }
+    },
     async run({ bench, store, run, params, job, emit, control }) {
+      const meters = metersOf(bench);
       await control.boundary();
       const status = bench.status();
       const record = await bench.capabilities.runStep((signal) =>
@@ -401,5 +416,3 @@ export function makeCalibrateKind(meters?: MeterProvider): JobKind<CalibratePara
     },
   };
 }
-
-export const calibrateKind = makeCalibrateKind();

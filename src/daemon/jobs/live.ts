@@ -1,5 +1,10 @@
 // Training events → live events (phase durations, pulses, node voltages) and the per-step tally
 // the step commit stores: pulses applied, wall-clock ms per phase, samples and correct answers.
+// Phase timings are aggregated before they go live: a training step emits, when it ends, one
+// `phase` event per phase name (`sample: null`, ms and reads summed over the step's samples); an
+// evaluation pass (phase events with a null step) emits one `evaluation` event when it ends.
+// Per-sample phase events were ~95 % of the stream (a mini-batch of 20 makes 80 per step) and
+// cost the training loop its rate under 50 WebSocket subscribers (bench/api-load.ts).
 import type { TrainingEvent } from '../../training/events.ts';
 import type { LiveEvent } from '../events.ts';
 
@@ -10,6 +15,10 @@ export class StepTally {
   meanCost = 0;
   readonly phaseMs: Record<string, number> = {};
   readonly #started = new Map<string, number>();
+  /** The running evaluation pass: summed phase time, ms, and node reads. */
+  readonly #evaluation = { ms: 0, reads: 0 };
+  /** The running training step, per phase name: summed time, ms, and node reads. */
+  readonly #stepPhases = new Map<string, { ms: number; reads: number }>();
 
   constructor(
     private readonly job: number,
@@ -25,15 +34,17 @@ export class StepTally {
       case 'phase-ended': {
         const ms = performance.now() - (this.#started.get(e.phase) ?? performance.now());
         this.phaseMs[e.phase] = (this.phaseMs[e.phase] ?? 0) + ms;
-        this.emit({
-          type: 'phase',
-          job: this.job,
-          step: e.step ?? -1,
-          sample: e.sample,
-          phase: e.phase,
-          ms,
-          reads: e.reads,
-        });
+        if (e.step === null) {
+          this.#evaluation.ms += ms;
+          this.#evaluation.reads += e.reads;
+          break;
+        }
+        const sum = this.#stepPhases.get(e.phase);
+        if (sum === undefined) this.#stepPhases.set(e.phase, { ms, reads: e.reads });
+        else {
+          sum.ms += ms;
+          sum.reads += e.reads;
+        }
         break;
       }
       case 'free-state':
@@ -61,7 +72,24 @@ export class StepTally {
           reset: e.resetPulses,
         });
         break;
+      case 'evaluation-ended':
+        this.emit({
+          type: 'phase',
+          job: this.job,
+          step: -1,
+          sample: null,
+          phase: 'evaluation',
+          ms: this.#evaluation.ms,
+          reads: this.#evaluation.reads,
+        });
+        this.#evaluation.ms = 0;
+        this.#evaluation.reads = 0;
+        break;
       case 'step-ended':
+        for (const [phase, sum] of this.#stepPhases) {
+          this.emit({ type: 'phase', job: this.job, step: e.step, sample: null, phase, ...sum });
+        }
+        this.#stepPhases.clear();
         this.samples = e.samples;
         this.correct = e.correct;
         this.meanCost = e.meanCost;

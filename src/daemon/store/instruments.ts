@@ -135,6 +135,7 @@ export class Calibrations {
   private readonly insert;
   private readonly selectOne;
   private readonly selectLatest;
+  private readonly selectIds;
 
   constructor(
     db: Database.Database,
@@ -148,6 +149,9 @@ export class Calibrations {
     this.selectLatest = db.prepare<[string, number | null], { id: number }>(
       `SELECT id FROM calibrations WHERE kind = ? AND instrument_id IS ?
        ORDER BY created_ms DESC, id DESC LIMIT 1`,
+    );
+    this.selectIds = db.prepare<[number], { id: number }>(
+      'SELECT id FROM calibrations ORDER BY created_ms DESC, id DESC LIMIT ?',
     );
   }
 
@@ -184,6 +188,11 @@ export class Calibrations {
   latest(kind: string, instrumentId: number | null = null): CalibrationRecord | undefined {
     const row = this.selectLatest.get(kind, instrumentId);
     return row && this.get(row.id);
+  }
+
+  /** The newest `limit` records, newest first. */
+  list(limit = 1000): CalibrationRecord[] {
+    return this.selectIds.all(limit).map((r) => this.get(r.id));
   }
 
   /** A self-contained JSON document of the record (identity, date, raw data, fit). */

@@ -20,6 +20,8 @@ export interface StepMetricsRecord {
   extra: Record<string, number>;
 }
 
+export type DecimatedStepRecord = Pick<StepMetricsRecord, 'step' | 'epoch' | 'loss' | 'accuracy' | 'pulses'>;
+
 export interface EpochMetricsRecord {
   epoch: number;
   time: number;
@@ -78,6 +80,7 @@ export class Metrics {
   private readonly selectStepsAfter;
   private readonly selectEpochsAfter;
   private readonly selectLastStep;
+  private readonly selectStepsDecimated;
   private readonly selectKeys;
   private readonly selectEpochKeys;
 
@@ -105,6 +108,15 @@ export class Metrics {
     );
     this.selectEpochsAfter = db.prepare<[string, number, number], EpochRow>(
       'SELECT * FROM epoch_metrics WHERE run = ? AND epoch > ? ORDER BY epoch LIMIT ?',
+    );
+    // Row i (0-based, by step) of n is kept when i % ceil(n / maxPoints) = 0, and the last row.
+    this.selectStepsDecimated = db.prepare<[string, number, number], DecimatedStepRecord>(
+      `WITH numbered AS (
+         SELECT step, epoch, loss, accuracy, pulses,
+           row_number() OVER (ORDER BY step) - 1 AS i, count(*) OVER () AS n
+         FROM step_metrics WHERE run = ?)
+       SELECT step, epoch, loss, accuracy, pulses FROM numbered
+       WHERE i % max(1, CAST((n + ? - 1) / ? AS INTEGER)) = 0 OR i = n - 1 ORDER BY step`,
     );
     this.selectLastStep = db.prepare<[string], { step: number | null }>(
       'SELECT max(step) AS step FROM step_metrics WHERE run = ?',
@@ -154,6 +166,12 @@ export class Metrics {
   /** Step rows with step > afterStep, in order, at most `limit`. */
   stepsAfter(run: string, afterStep: number, limit: number): StepMetricsRecord[] {
     return this.selectStepsAfter.all(run, afterStep, limit).map(toStep);
+  }
+
+  /** The run's step rows thinned in SQL to at most about `maxPoints` (every ceil(n / maxPoints)-th
+   * row and the last), without the phase timings and extras; every row when `maxPoints` is omitted. */
+  stepsDecimated(run: string, maxPoints = 2 ** 31 - 1): DecimatedStepRecord[] {
+    return this.selectStepsDecimated.all(run, maxPoints, maxPoints);
   }
 
   epochsAfter(run: string, afterEpoch: number, limit: number): EpochMetricsRecord[] {

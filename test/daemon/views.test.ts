@@ -1,0 +1,106 @@
+// The API's read-only views of the store: step metrics decimated in SQL, and the live events of
+// training steps and evaluation passes.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { Store } from '../../src/daemon/store/index.ts';
+import { runUid } from '../../src/daemon/jobs/types.ts';
+import { StepTally } from '../../src/daemon/jobs/live.ts';
+import { runDetail } from '../../src/daemon/views.ts';
+import type { LiveEvent } from '../../src/daemon/events.ts';
+import { TempDirs } from './helpers.ts';
+
+const temp = new TempDirs();
+after(() => temp.cleanup());
+
+function storeWithSteps(n: number): { store: Store; job: number } {
+  const store = Store.open(join(temp.make(), 'nudged.db'), { durability: 'normal' });
+  const job = store.jobs.enqueue({ kind: 'train', config: {} }).id;
+  store.runs.start({
+    uid: runUid(job),
+    kind: 'train',
+    config: {},
+    versions: { nudged: '0.1.0', node: process.version },
+    bench: { kind: 'sim', seed: 1 },
+  });
+  store.transaction(() => {
+    for (let step = 0; step < n; step++) {
+      store.metrics.upsertStep(runUid(job), {
+        step,
+        epoch: Math.floor(step / 10),
+        loss: 1 / (step + 1),
+        accuracy: step % 3 === 0 ? null : step / n,
+        pulses: step * 2,
+        phaseMs: { free: 1 },
+      });
+    }
+  });
+  return { store, job };
+}
+
+test('run details keep every ceil(n / maxPoints)-th step and the last, as the rows are stored', () => {
+  const N = 23;
+  const { store, job } = storeWithSteps(N);
+  try {
+    const all = runDetail(store, job).steps;
+    assert.equal(all.length, N);
+    assert.deepEqual(all[4], { step: 4, epoch: 0, loss: 1 / 5, accuracy: 4 / N, pulses: 8 });
+    assert.equal(all[3].accuracy, 0, 'a missing accuracy reads as 0');
+    for (const maxPoints of [1, 2, 5, 7, 22, 23, 1000]) {
+      const stride = Math.ceil(N / maxPoints);
+      const expected = all.filter((_, i) => i % stride === 0 || i === N - 1);
+      assert.deepEqual(runDetail(store, job, maxPoints).steps, expected, `maxPoints ${maxPoints}`);
+    }
+    assert.deepEqual(
+      runDetail(store, job, 5).steps.map((s) => s.step),
+      [0, 5, 10, 15, 20, 22],
+    );
+    assert.throws(() => runDetail(store, job, 0), /maxPoints/);
+  } finally {
+    store.close();
+  }
+});
+
+test('an evaluation pass emits one aggregate phase event; a training step one per phase name when it ends', () => {
+  const events: LiveEvent[] = [];
+  const tally = new StepTally(7, (e) => events.push(e));
+  for (let sample = 0; sample < 3; sample++) {
+    tally.onEvent({ type: 'phase-started', t_s: 0, step: null, sample, phase: 'free' });
+    tally.onEvent({ type: 'phase-ended', t_s: 0, step: null, sample, phase: 'free', reads: 2 });
+  }
+  assert.equal(events.length, 0);
+  tally.onEvent({ type: 'evaluation-ended', t_s: 0, samples: 3, accuracy: 1, meanCost: 0 });
+  assert.equal(events.length, 1);
+  assert.deepEqual(
+    { ...events[0], ms: 0 },
+    {
+      type: 'phase',
+      job: 7,
+      step: -1,
+      sample: null,
+      phase: 'evaluation',
+      ms: 0,
+      reads: 6,
+    },
+  );
+
+  const training = new StepTally(7, (e) => events.push(e));
+  for (let sample = 0; sample < 2; sample++) {
+    training.onEvent({ type: 'phase-started', t_s: 0, step: 4, sample, phase: 'free' });
+    training.onEvent({ type: 'phase-ended', t_s: 0, step: 4, sample, phase: 'free', reads: 1 });
+  }
+  for (const phase of ['nudged-plus', 'nudged-minus'] as const) {
+    training.onEvent({ type: 'phase-started', t_s: 0, step: 4, sample: 0, phase });
+    training.onEvent({ type: 'phase-ended', t_s: 0, step: 4, sample: 0, phase, reads: 3 });
+  }
+  assert.equal(events.length, 1, 'nothing goes live before the step ends');
+  training.onEvent({ type: 'step-ended', t_s: 0, step: 4, samples: 2, meanCost: 0, correct: 1 });
+  assert.deepEqual(
+    events.slice(1).map((e) => e.type === 'phase' && [e.step, e.sample, e.phase, e.reads]),
+    [
+      [4, null, 'free', 2],
+      [4, null, 'nudged-plus', 3],
+      [4, null, 'nudged-minus', 3],
+    ],
+  );
+});
