@@ -104,3 +104,24 @@ test('an evaluation pass emits one aggregate phase event; a training step one pe
     ],
   );
 });
+
+test('node voltages go live for the first step, and not again for a step right after it', () => {
+  const events: LiveEvent[] = [];
+  const nodes_V = Float64Array.of(0.1, -0.2);
+  const step = (s: number) => {
+    const tally = new StepTally(71, (e) => events.push(e));
+    tally.onEvent({ type: 'free-state', step: s, sample: 0, nodes_V });
+    tally.onEvent({ type: 'nudged-state', step: s, sample: 0, beta_S: 1e-3, nodes_V });
+    tally.onEvent({ type: 'nudged-state', step: s, sample: 0, beta_S: -1e-3, nodes_V });
+  };
+  step(0);
+  step(1); // within NODES_INTERVAL_S of step 0: nothing
+  assert.deepEqual(
+    events.map((e) => e.type === 'nodes' && [e.step, e.phase]),
+    [
+      [0, 'free'],
+      [0, 'nudged+'],
+      [0, 'nudged-'],
+    ],
+  );
+});

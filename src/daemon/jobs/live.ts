@@ -8,6 +8,11 @@
 import type { TrainingEvent } from '../../training/events.ts';
 import type { LiveEvent } from '../events.ts';
 
+/** Node voltages go live at most this often per job, s: the dashboard draws only the latest, and
+ * at ~200 steps/s they were most of the stream's bytes. */
+export const NODES_INTERVAL_S = 0.1;
+const nodesSentAt = new Map<number, number>();
+
 export class StepTally {
   pulses = 0;
   samples = 0;
@@ -17,6 +22,8 @@ export class StepTally {
   readonly #started = new Map<string, number>();
   /** The running evaluation pass: summed phase time, ms, and node reads. */
   readonly #evaluation = { ms: 0, reads: 0 };
+  /** Whether this step's node voltages go live (decided at its first free state). */
+  #sendNodes = false;
   /** The running training step, per phase name: summed time, ms, and node reads. */
   readonly #stepPhases = new Map<string, { ms: number; reads: number }>();
 
@@ -49,8 +56,14 @@ export class StepTally {
       }
       case 'free-state':
       case 'nudged-state':
-        // The first sample of each step is enough to draw the node voltages live.
-        if (e.sample === 0) {
+        // The first sample of a step is enough to draw the node voltages live, and at most one
+        // step per NODES_INTERVAL_S (all its phases together).
+        if (e.sample === 0 && e.type === 'free-state') {
+          const now = performance.now() / 1000;
+          this.#sendNodes = now - (nodesSentAt.get(this.job) ?? -Infinity) >= NODES_INTERVAL_S;
+          if (this.#sendNodes) nodesSentAt.set(this.job, now);
+        }
+        if (e.sample === 0 && this.#sendNodes) {
           this.emit({
             type: 'nodes',
             job: this.job,
