@@ -17,18 +17,12 @@ import {
   recordFigures,
   twinConfigFromCalibration,
 } from '../../calibration/index.ts';
-import type {
-  CalibrationRecord,
-  CalibrationWarning,
-  MeterAttachment,
-  VoltageMeter,
-} from '../../calibration/index.ts';
+import type { CalibrationRecord, CalibrationWarning } from '../../calibration/index.ts';
 import { assembleBench, DEFAULT_BENCH_FILE, SafeBench, simBoardConfig } from '../bench/index.ts';
 import { LimitError } from '../capabilities/index.ts';
 import type { BenchCapabilities, Identity } from '../capabilities/index.ts';
 import { loadBenchConfig } from '../config/index.ts';
 import type { NetworkInput } from '../network/description.ts';
-import { Rng } from '../util/random.ts';
 import { SimBoard } from '../../sim/board/index.ts';
 import type { SimBoardConfigInput } from '../../sim/board/index.ts';
 import {
@@ -40,6 +34,7 @@ import {
   runCalibration,
 } from '../daemon/jobs/calibrate.ts';
 import type { CalibrateParams, MeterProvider } from '../daemon/jobs/calibrate.ts';
+import { trueVoltageMeters } from '../daemon/calibrations.ts';
 import { dataDir, databasePath } from '../daemon/paths.ts';
 import { Store } from '../daemon/store/index.ts';
 import { ApiClient, CliError, clientOptions } from './client.ts';
@@ -59,21 +54,10 @@ export interface CalibrationBench {
 /** Reference meters on the simulated board: its true line or node voltages plus gaussian meter
  * noise (20 µV rms, seeded), as a 6½-digit DMM on the lines and nodes would give. */
 export function simMeters(board: SimBoard, seed = 1): MeterProvider {
-  return (attachments: readonly MeterAttachment[]) =>
-    attachments.map((attachedTo, i): VoltageMeter => {
-      const rng = new Rng(seed + i);
-      return {
-        attachedTo,
-        identity: { vendor: 'nudged', model: 'SimMeter', serial: String(i), firmware: 'in-process' },
-        measureVoltage: async () => {
-          const v =
-            attachedTo.kind === 'input-line'
-              ? board.appliedInputs()[attachedTo.line]
-              : board.trueNodeVoltages()[attachedTo.node];
-          return v + 2e-5 * rng.normal();
-        },
-      };
-    });
+  return trueVoltageMeters(
+    { inputLines: () => board.appliedInputs(), nodes: () => board.trueNodeVoltages() },
+    { noiseRms_V: 2e-5, seed },
+  );
 }
 
 /** Opens the bench for an in-process calibration. A simulated bench is built here (behind the

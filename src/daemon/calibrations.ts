@@ -26,8 +26,15 @@ export function referenceMeters(
   bench: DaemonBench,
   options: ReferenceMeterOptions = {},
 ): MeterProvider | undefined {
-  const truth = bench.trueVoltages;
-  if (truth === undefined) return undefined;
+  return bench.trueVoltages === undefined ? undefined : trueVoltageMeters(bench.trueVoltages, options);
+}
+
+/** Voltmeters reading a simulated board's true line and node voltages plus gaussian noise
+ * (`noiseRms_V`, default none; seeded per meter). */
+export function trueVoltageMeters(
+  truth: { inputLines(): ArrayLike<number>; nodes(): ArrayLike<number> },
+  options: ReferenceMeterOptions = {},
+): MeterProvider {
   const noise = options.noiseRms_V ?? 0;
   const seed = options.seed ?? 1;
   return (attachments: readonly MeterAttachment[]) =>
