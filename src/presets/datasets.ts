@@ -47,6 +47,8 @@ export interface DatasetPreset {
 }
 
 const shockley = { model: 'shockley', bias_V: { low: -0.5, high: 0.5 } } as const;
+/** Every preset's loss: squared error on the differential outputs (Eq. 4.15), target 0.5 V. */
+const squaredError = { kind: 'squared-error', target: { on_V: 0.5, off_V: 0 } } as const;
 
 export const PRESETS: Record<DatasetName, DatasetPreset> = {
   xor: {
@@ -63,7 +65,7 @@ export const PRESETS: Record<DatasetName, DatasetPreset> = {
         estimator: 'centered',
         mode: 'ideal',
         learningRate: 5e-9,
-        loss: { kind: 'squared-error', target: { on_V: 0.5, off_V: 0 } },
+        loss: squaredError,
       },
       pulses: {
         epochs: 20,
@@ -72,7 +74,7 @@ export const PRESETS: Record<DatasetName, DatasetPreset> = {
         estimator: 'centered',
         mode: 'pulses',
         pulses: { deadBand: 5 },
-        loss: { kind: 'squared-error', target: { on_V: 0.5, off_V: 0 } },
+        loss: squaredError,
       },
     },
     backprop: { hidden: [8], epochs: 200, lr: 0.02, batch: 4 },
@@ -92,7 +94,7 @@ export const PRESETS: Record<DatasetName, DatasetPreset> = {
         estimator: 'centered',
         mode: 'ideal',
         learningRate: 5e-9,
-        loss: { kind: 'squared-error', target: { on_V: 0.5, off_V: 0 } },
+        loss: squaredError,
       },
       pulses: {
         epochs: 200,
@@ -101,7 +103,7 @@ export const PRESETS: Record<DatasetName, DatasetPreset> = {
         estimator: 'centered',
         mode: 'pulses',
         pulses: { deadBand: 5 },
-        loss: { kind: 'squared-error', target: { on_V: 0.5, off_V: 0 } },
+        loss: squaredError,
       },
     },
     backprop: { hidden: [32], epochs: 100, lr: 0.02, batch: 8 },
@@ -122,7 +124,7 @@ export const PRESETS: Record<DatasetName, DatasetPreset> = {
         estimator: 'centered',
         mode: 'ideal',
         learningRate: 5e-9,
-        loss: { kind: 'squared-error', target: { on_V: 0.5, off_V: 0 } },
+        loss: squaredError,
       },
       // Soft-bounds devices turn sign noise into a pull towards their symmetric point (a device
       // pulsed up with probability p settles at x = p), so single-sample sign-SGD erases the
@@ -135,7 +137,7 @@ export const PRESETS: Record<DatasetName, DatasetPreset> = {
         estimator: 'centered',
         mode: 'pulses',
         pulses: { deadBand: 5 },
-        loss: { kind: 'squared-error', target: { on_V: 0.5, off_V: 0 } },
+        loss: squaredError,
       },
     },
     backprop: { hidden: [32], epochs: 200, lr: 0.005, batch: 8 },
@@ -161,7 +163,7 @@ export const PRESETS: Record<DatasetName, DatasetPreset> = {
         estimator: 'centered',
         mode: 'ideal',
         learningRate: 4e-7,
-        loss: { kind: 'squared-error', target: { on_V: 0.5, off_V: 0 } },
+        loss: squaredError,
       },
       pulses: {
         epochs: 10,
@@ -171,7 +173,7 @@ export const PRESETS: Record<DatasetName, DatasetPreset> = {
         estimator: 'centered',
         mode: 'pulses',
         pulses: { deadBand: 0.05 },
-        loss: { kind: 'squared-error', target: { on_V: 0.5, off_V: 0 } },
+        loss: squaredError,
       },
     },
     backprop: { hidden: [100], epochs: 10 },
@@ -193,7 +195,7 @@ export const PRESETS: Record<DatasetName, DatasetPreset> = {
         estimator: 'centered',
         mode: 'ideal',
         learningRate: 4e-7,
-        loss: { kind: 'squared-error', target: { on_V: 0.5, off_V: 0 } },
+        loss: squaredError,
       },
       pulses: {
         epochs: 10,
@@ -203,7 +205,7 @@ export const PRESETS: Record<DatasetName, DatasetPreset> = {
         estimator: 'centered',
         mode: 'pulses',
         pulses: { deadBand: 0.05 },
-        loss: { kind: 'squared-error', target: { on_V: 0.5, off_V: 0 } },
+        loss: squaredError,
       },
     },
     backprop: { hidden: [100], epochs: 10 },
