@@ -3,7 +3,9 @@
 // - step commits/s: one pulse intent, then completion + metric + event in one transaction, as the
 //   training loop does (two commits per step: the per-commit fsync cost under `full`);
 // - conductance snapshot write MB/s (raw bytes, deflate included) for the digits network size
-//   (158,800 devices, Float32), and the compression ratio.
+//   (158,800 devices, Float32), and the compression ratio;
+// - the run read a GET /api/runs/:id poll makes, ms: 1000 evenly spaced steps of the `rows`
+//   written, and only the 10 newest (?sinceStep=) — both by primary key, so `rows` barely moves them.
 // Usage: npm run bench -- store-write [rows]
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -50,6 +52,15 @@ function measure(durability: Durability) {
       });
     }
   });
+  // What GET /api/runs/:id reads: 1000 evenly spaced steps, or only the 10 newest.
+  const POLLS = 50;
+  const pollMs = (afterStep: number) =>
+    1000 /
+    rate(POLLS, () => {
+      for (let i = 0; i < POLLS; i++) store.metrics.stepsDecimated(run, 1000, afterStep);
+    });
+  const decimatedPollMs = pollMs(-1);
+  const incrementalPollMs = pollMs(ROWS - 11);
   const eventsPerS = rate(ROWS, () => {
     for (let b = 0; b < ROWS; b += BATCH) {
       store.transaction(() => {
@@ -81,6 +92,8 @@ function measure(durability: Durability) {
   store.close();
   return {
     metric_rows_per_s: Math.round(metricRowsPerS),
+    decimated_poll_ms: Number(decimatedPollMs.toFixed(3)),
+    incremental_poll_ms: Number(incrementalPollMs.toFixed(3)),
     events_per_s: Math.round(eventsPerS),
     step_commits_per_s: Math.round(stepCommitsPerS),
     snapshot_mb_per_s: Number(snapshotMBPerS.toFixed(1)),
@@ -94,6 +107,7 @@ try {
     console.log(
       `${mode.padEnd(6)} metrics ${r.metric_rows_per_s} rows/s, events ${r.events_per_s}/s (${BATCH} per transaction); ` +
         `steps (intent + commit) ${r.step_commits_per_s}/s; snapshots ${r.snapshot_mb_per_s} MB/s ` +
+        `; run read of ${ROWS} steps: 1000 decimated ${r.decimated_poll_ms} ms, 10 newest ${r.incremental_poll_ms} ms ` +
         `(${DEVICES} float32, stored at ${(100 * r.snapshot_compression).toFixed(1)} % of raw)`,
     );
   }

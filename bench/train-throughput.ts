@@ -14,9 +14,11 @@
 //             the slowest time constant
 //   sampling  sample-and-hold and ADC conversions (sampleAndRead without its solve)
 //   sources   DAC quantisation and limit checks of the input and nudge sources
-//   estimate  the fused centered estimate and accumulation (release phase-ended → next event)
-//   update    programming arithmetic: mini-batch mean, sign-SGD plan or ideal step
-//   devices   pulses through the device models, or the ideal conductance read and write
+//   estimate  the sample's estimate (release phase-ended → next event): the fused centered
+//             estimate and accumulation (pulses mode), or keeping the ±β states (ideal mode)
+//   update    programming arithmetic: mini-batch mean, sign-SGD plan, ideal step sizes
+//   devices   pulses through the device models, or the ideal step on the conductances (which
+//             forms the ideal mode's estimate inside its pass, sim/board/ideal-step.ts)
 //   overhead  the rest: rxjs pipeline, events, promises, timeouts
 // Usage: npm run bench -- train-throughput [--samples N] [--repeats R] [--warmup W]
 //        [--pulses-samples N] [--batch B] [--modes ideal,pulses]
@@ -115,7 +117,12 @@ function instrument(board: SimBoard, clock: StageClock): BenchCapabilities {
     programmer: { ...board.programmer, applyPulses: clock.wrap('devices', board.programmer.applyPulses) },
     reader: board.reader,
     timebase: board.timebase,
-    ideal: { ...ideal, read: clock.wrap('devices', ideal.read), write: clock.wrap('devices', ideal.write) },
+    ideal: {
+      ...ideal,
+      read: clock.wrap('devices', ideal.read),
+      write: clock.wrap('devices', ideal.write),
+      step: clock.wrap('devices', ideal.step),
+    },
     safeState: () => board.safeState(),
   };
 }

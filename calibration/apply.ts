@@ -31,7 +31,9 @@ export interface CalibrationWarning {
 
 const defaultMaxAge_s = 30 * 24 * 3600;
 
-/** Warnings for the records: stale ones and ones taken with instruments the bench does not have. */
+/** Warnings for the records: stale ones, and ones taken with instruments the bench does not have
+ * (the record's calibrated instruments, calibratedInstruments, compared field by field with the
+ * bench's identities). */
 export function calibrationWarnings(
   records: readonly CalibrationRecord[],
   options: CalibrationCheckOptions = {},
@@ -50,7 +52,7 @@ export function calibrationWarnings(
     }
     const identities = options.identities;
     if (!identities) continue;
-    for (const i of r.instruments) {
+    for (const i of calibratedInstruments(r)) {
       const known = identities.some(
         (b) =>
           b.vendor === i.vendor && b.model === i.model && b.serial === i.serial && b.firmware === i.firmware,
@@ -65,6 +67,28 @@ export function calibrationWarnings(
     }
   }
   return warnings;
+}
+
+/** The roles an instrument of a record had (`name (inputs,sampler)` as the daemon writes them). */
+const rolesOf = (role: string) =>
+  /\(([^)]*)\)$/
+    .exec(role)?.[1]
+    .split(',')
+    .map((r) => r.trim()) ?? [];
+
+/** The instruments a record characterises — what must still be on the bench for it to apply:
+ * never the reference meters (the measuring instruments, `reference meter on …`, or a bench SMU
+ * in the `reference` role); for a DAC record the instruments driving the input lines, for a
+ * read-out record the sampler (the in-process board plays every role, `bench`); every other
+ * instrument when the roles say nothing more specific. */
+export function calibratedInstruments(record: CalibrationRecord): CalibrationRecord['instruments'] {
+  const measured = record.instruments.filter(
+    (i) => !i.role.startsWith('reference meter') && !rolesOf(i.role).includes('reference'),
+  );
+  const role = { dac: 'inputs', adc: 'sampler' }[record.kind as 'dac' | 'adc'] as string | undefined;
+  if (role === undefined) return measured;
+  const specific = measured.filter((i) => rolesOf(i.role).some((r) => r === role || r === 'bench'));
+  return specific.length > 0 ? specific : measured;
 }
 
 /** Per-line DAC and per-node read-out corrections from the latest dac and adc records. */

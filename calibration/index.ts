@@ -21,11 +21,12 @@ export { calibrateSettle } from './settle.ts';
 export type { SettleCalibrationSet, SettleCalibrationOptions, SettleCalibrationResult } from './settle.ts';
 export { measureDeviceIv } from './device-iv.ts';
 export type { DeviceIvSet, DeviceIvOptions, DeviceIv } from './device-iv.ts';
-export { measurePulseResponse } from './pulse-response.ts';
+export { checkPulsePlan, measurePulseResponse } from './pulse-response.ts';
 export type {
   PulseResponseSet,
   PulseResponseOptions,
   PulseResponseResult,
+  PulsePlanLimits,
   PulseShape,
 } from './pulse-response.ts';
 export { readConductanceMap } from './conductance-map.ts';
@@ -50,6 +51,7 @@ export { twinConfigFromCalibration } from './twin.ts';
 export type { TwinConfig } from './twin.ts';
 export {
   applyChannelCalibration,
+  calibratedInstruments,
   calibrationWarnings,
   channelCorrections,
   correctedSampler,

@@ -4,8 +4,11 @@
 // (reads averaged) after every step. The per-device curves g(pulse number) are then fitted with
 // the device families (fits/device-population.ts). Reads must stay below the switching
 // threshold so that reading does not program. Pulses go one per device per batch, so no request
-// needs a pulse count above 1.
+// needs a pulse count above 1. With the bench's limits given, the whole plan — both pulse shapes,
+// the per-request count and the read voltage — is checked before the first pulse (checkPulsePlan):
+// an over-limit SET is refused before any preconditioning RESET reaches the devices.
 import type { ConductanceReader, Pulse, PulsePolarity, PulseProgrammer } from '../src/capabilities/index.ts';
+import { LimitError } from '../src/capabilities/index.ts';
 import type { DeviceRef } from './devices.ts';
 import { checkDevices, deviceIndex, readArrayMean } from './devices.ts';
 import type { PulseCurve } from './fits/device-fit.ts';
@@ -40,6 +43,50 @@ export interface PulseResponseOptions {
   readsPerPoint?: number;
   /** Families to fit; omit for all three, [] to skip the fit. */
   families?: readonly DeviceFamily[];
+  /** The bench's pulse and read limits: the whole plan is checked against them before anything
+   * is sent (the interlock checks every request again). */
+  limits?: PulsePlanLimits;
+}
+
+/** The bench limits a pulse plan must respect (the bench configuration's `limits.pulse` and
+ * `limits.readVoltage_V`). */
+export interface PulsePlanLimits {
+  pulse: { amplitude_V: number; width_s: { min: number; max: number }; count: number };
+  readVoltage_V: number;
+}
+
+/** Checks every pulse and read of a pulse-response plan: the counts are whole numbers
+ * (RangeError), and the SET and RESET amplitude and width and the read voltage lie within
+ * `limits` (LimitError naming the option, e.g. `set.amplitude_V`). */
+export function checkPulsePlan(
+  options: Omit<PulseResponseOptions, 'devices' | 'limits'>,
+  limits?: PulsePlanLimits,
+): void {
+  const counts = {
+    pulsesPerTrain: options.pulsesPerTrain ?? 300,
+    cycles: options.cycles ?? 2,
+    readsPerPoint: options.readsPerPoint ?? 4,
+  };
+  for (const [field, value] of Object.entries(counts)) {
+    if (!Number.isInteger(value) || value < 1)
+      throw new RangeError(`${field}: must be an integer >= 1, got ${value}`);
+  }
+  const precondition = options.preconditionPulses ?? counts.pulsesPerTrain;
+  if (!Number.isInteger(precondition) || precondition < 0) {
+    throw new RangeError(`preconditionPulses: must be an integer >= 0, got ${precondition}`);
+  }
+  if (limits === undefined) return;
+  // Every request carries one pulse per device (count 1), which any count limit (>= 1) allows.
+  const { amplitude_V, width_s } = limits.pulse;
+  const within = (field: string, value: number, range: { min: number; max: number }) => {
+    if (!(value >= range.min && value <= range.max)) throw new LimitError(field, value, { ...range });
+  };
+  for (const polarity of ['set', 'reset'] as const) {
+    within(`${polarity}.amplitude_V`, options[polarity].amplitude_V, { min: -amplitude_V, max: amplitude_V });
+    within(`${polarity}.width_s`, options[polarity].width_s, width_s);
+  }
+  const read = options.readVoltage_V ?? 0.1;
+  within('readVoltage_V', read, { min: -limits.readVoltage_V, max: limits.readVoltage_V });
 }
 
 export interface DeviceCurve extends PulseCurve {
@@ -66,6 +113,7 @@ export function measurePulseResponse(set: PulseResponseSet, options: PulseRespon
       const devices = options.devices;
       checkDevices('devices', devices, set.reader);
       if (devices.length === 0) throw new RangeError('devices: at least one device is needed');
+      checkPulsePlan(options, options.limits);
       const perTrain = options.pulsesPerTrain ?? 300;
       const cycles = options.cycles ?? 2;
       const precondition = options.preconditionPulses ?? perTrain;

@@ -14,6 +14,9 @@ import type {
   ConductanceReader,
   CurrentSource,
   IdealConductanceAccess,
+  IdealGradient,
+  IdealStepRange,
+  IdealStepReport,
   NodeSampler,
   Pulse,
   PulseProgrammer,
@@ -31,6 +34,7 @@ import type { DeviceParams, DeviceParamsInput, DevicePresetName } from '../devic
 import { Dac, DacChannelErrors, MeasurementChain } from '../measurement/index.ts';
 import { LayeredCircuit } from '../network/layered-circuit.ts';
 import { simBoardConfigSchema } from './config.ts';
+import { IdealStepper } from './ideal-step.ts';
 import type { SimBoardConfig, SimBoardConfigInput } from './config.ts';
 
 /** e^-40 ≈ 4e-18: after this many slowest time constants no transient is left in a double. */
@@ -70,6 +74,7 @@ export class SimBoard implements BenchCapabilities {
   readonly dacErrors: DacChannelErrors;
   private readonly chain: MeasurementChain;
   private readonly appliedInputs_V: Float64Array;
+  private readonly dacOutput_V: Float64Array<ArrayBuffer>;
   private readonly appliedNudge_A: Float64Array;
   /** True node voltages at `stateTime_s`. */
   private v_V: Float64Array;
@@ -89,6 +94,8 @@ export class SimBoard implements BenchCapabilities {
    * pulse batch lasting 40 of it ends at the operating point of the new conductances whatever
    * the state it started from. */
   private readonly tauWorst_s: number;
+  /** Made on the first ideal step (its buffers are of no use to a board programmed by pulses). */
+  private stepper: IdealStepper | undefined;
 
   constructor(input: SimBoardConfigInput) {
     this.config = simBoardConfigSchema.parse(input);
@@ -120,6 +127,7 @@ export class SimBoard implements BenchCapabilities {
     }
     this.tauWorst_s = worstCaseTimeConstant(this.layout, this.devices.deviceGMin_S);
     this.appliedInputs_V = new Float64Array(this.layout.inputLines);
+    this.dacOutput_V = new Float64Array(this.layout.inputLines);
     this.appliedNudge_A = new Float64Array(this.layout.outputNodes);
     this.v_V = this.equilibrium(new Float64Array(this.layout.floatingNodes).fill(0));
 
@@ -181,12 +189,23 @@ export class SimBoard implements BenchCapabilities {
         this.devices.setAll(g_S);
         this.conductancesChanged();
       },
+      step: (gradient, eta, range) => this.idealStep(gradient, eta, range),
     };
   }
 
   /** Sources to zero. The pulse engine is idle between calls, so nothing else is live. */
   async safeState(): Promise<void> {
     this.applySources(this.appliedInputs_V.fill(0), this.appliedNudge_A.fill(0));
+  }
+
+  /** The read-out noise stream's state (the ADC's: the only generator the measurement chain
+   * draws from after construction), saved with the device state for crash-safe resume. */
+  readoutRngState(): number[] {
+    return this.chain.adc.rngState();
+  }
+
+  restoreReadoutRng(state: readonly number[]): void {
+    this.chain.adc.restoreRng(state);
   }
 
   /** The true (noise-free, unquantised) node voltages right now: for tests and diagnostics. */
@@ -213,7 +232,8 @@ export class SimBoard implements BenchCapabilities {
   private setInputs(levels: Float64Array): void {
     checkLength('inputs.levels', levels, this.layout.inputLines);
     checkLimits('inputs', levels, this.inputs.range);
-    const quantized = this.dac.quantize(levels);
+    // Quantised into a reused buffer: applySources copies what it keeps.
+    const quantized = this.dac.quantize(levels, this.dacOutput_V);
     this.applySources(this.dacErrors.apply(quantized), null);
   }
 
@@ -343,6 +363,16 @@ export class SimBoard implements BenchCapabilities {
     throw new RangeError(`${field}: rejected`);
   }
 
+  /** IdealConductanceAccess.step (ideal-step.ts), from the state at the present time. */
+  private idealStep(gradient: IdealGradient, eta: readonly number[], range: IdealStepRange): IdealStepReport {
+    const stepper = (this.stepper ??= new IdealStepper(this.layout, this.devices));
+    this.settleUntilNow();
+    this.resolve();
+    const report = stepper.step(gradient, eta, range); // a bad argument throws before any change
+    this.conductancesChanged();
+    return report;
+  }
+
   private readConductances(array: number, readVoltage_V: number): Float64Array {
     const geometry = this.layout.arrays[array];
     if (!Number.isInteger(array) || geometry === undefined) {
@@ -394,10 +424,14 @@ export class SimBoard implements BenchCapabilities {
     });
   }
 
-  /** Whether dt is at least `settledAfterTimeConstants` slowest time constants. The bound is
-   * tried first: it is at least τ, so passing it passes the exact test, and the inverse
-   * iteration for τ runs only when the bound is inconclusive. */
+  /** Whether dt is at least `settledAfterTimeConstants` slowest time constants. The bounds are
+   * tried first, cheapest first (the worst case over every reachable conductance, a constant;
+   * then the bound for the present conductances, one factorisation): each is at least τ, so
+   * passing it passes the exact test, and the inverse iteration for τ runs only when both are
+   * inconclusive. */
   private settledAfter(dt: number): boolean {
+    // The worst case over every conductance the devices can take needs no factorisation.
+    if (dt >= settledAfterTimeConstants * this.tauWorst_s) return true;
     if (this.tauBoundStale) {
       this.tauBound_s = this.circuit.timeConstantBound(diodeOff_S) * (1 + 1e-9);
       this.tauBoundStale = false;

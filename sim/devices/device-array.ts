@@ -7,6 +7,7 @@ import { Rng } from '../../src/util/random.ts';
 import { driftRemaining } from './drift.ts';
 import type { DeviceParams } from './params.ts';
 import { pulseScale, resetShape, setShape, shapeConstants } from './response.ts';
+import { lastClippedSteps, recordProgramming, stepPerDevice, stepUniform } from './step-kernels.ts';
 import type { ShapeConstants } from './response.ts';
 import { variationFactor } from './variation.ts';
 
@@ -248,6 +249,69 @@ export class DeviceArray {
     }
   }
 
+  /** The ideal training mode's gradient step on devices start..end-1, in place and in one pass:
+   * g_i ← clip(g_i − eta·gradient[i − start]) to [min_S, max_S] and the device's own bounds
+   * (stuck devices keep their value); the same result as setAll of the clipped values. Counts as
+   * programming for drift. Adds Σ|Δg| and the number of clipped steps into `report`. The arguments are the
+   * caller's to check (finite gradient and eta, min_S <= max_S). */
+  stepRange(
+    start: number,
+    end: number,
+    gradient: Float64Array,
+    eta: number,
+    min_S: number,
+    max_S: number,
+    report: { change_S: number; clipped: number },
+  ): void {
+    if (!(
+      Number.isInteger(start) &&
+      Number.isInteger(end) &&
+      0 <= start &&
+      start <= end &&
+      end <= this.count
+    )) {
+      throw new RangeError(`stepRange(${start}, ${end}) is outside 0..${this.count}`);
+    }
+    if (gradient.length < end - start) {
+      throw new RangeError(`gradient has ${gradient.length} values for ${end - start} devices`);
+    }
+    const g = this.g_S;
+    const change = this.plain
+      ? stepUniform(
+          g,
+          gradient,
+          start,
+          end,
+          eta,
+          ...clipInterval(min_S, max_S, this.deviceGMin_S[0], this.deviceGMax_S[0]),
+        )
+      : stepPerDevice(
+          g,
+          gradient,
+          start,
+          end,
+          eta,
+          min_S,
+          max_S,
+          this.deviceGMin_S,
+          this.deviceGMax_S,
+          this.stuck,
+        );
+    report.change_S += change;
+    report.clipped += lastClippedSteps();
+    if (this.driftOn) {
+      recordProgramming(this.programmedG_S, this.programmedAt_s, g, this.stuck, start, end, this.clock_s);
+    }
+  }
+
+  /** The interval [lo, hi] that a step clipped to [min_S, max_S] ends in for every device, when
+   * the devices need nothing but the new value (the same bounds for all, none stuck, no drift
+   * record): a caller may then write g_S directly, clipped to it, as stepRange does. Else null. */
+  uniformStepBounds(min_S: number, max_S: number): [number, number] | null {
+    if (!this.plain || this.driftOn) return null;
+    return clipInterval(min_S, max_S, this.deviceGMin_S[0], this.deviceGMax_S[0]);
+  }
+
   /** Advances the drift clock by dt_s and relaxes every free device toward its target level
    * (drift.ts). A no-op on the conductances when drift is off. */
   advanceTime(dt_s: number): void {
@@ -300,6 +364,14 @@ export class DeviceArray {
       throw new RangeError(`device index ${index} is outside 0..${this.count - 1}`);
     }
   }
+}
+
+/** clip to [lo, hi] after clip to [min, max], as one interval: their intersection, or the bound
+ * of [lo, hi] nearest [min, max] when they are disjoint. */
+function clipInterval(min: number, max: number, lo: number, hi: number): [number, number] {
+  if (max < lo) return [lo, lo];
+  if (min > hi) return [hi, hi];
+  return [Math.max(min, lo), Math.min(max, hi)];
 }
 
 function isConstant(a: Float64Array): boolean {

@@ -10,10 +10,13 @@ const index = z.number().int().nonnegative();
 const port = z.number().int().min(0).max(65535);
 
 /** Where an SMU channel is connected: an input line (sourcing voltage) or an output node
- * (index among the output nodes, sourcing current). */
+ * (index among the output nodes, sourcing current); or, as a reference voltmeter sourcing 0 A,
+ * sensing an input line or a floating node (a fixture connection that drives nothing). */
 export const attachmentSchema = z.union([
   z.object({ inputLine: index }).strict(),
   z.object({ outputNode: index }).strict(),
+  z.object({ senseLine: index }).strict(),
+  z.object({ senseNode: index }).strict(),
 ]);
 
 /** Where an instrument is served; the defaults are the interfaces the model has (LAN: a raw
@@ -109,6 +112,15 @@ export function checkWiring(config: EmulatedBenchConfig, layout: NetworkLayout):
   const lineDrivers = new Map<number, string>();
   const nodeDrivers = new Map<number, string>();
   const claim = (field: string, attachment: z.infer<typeof attachmentSchema>) => {
+    if ('senseLine' in attachment || 'senseNode' in attachment) {
+      // A voltmeter drives nothing: any number of them may sense the same line or node.
+      const [kind, value, count] =
+        'senseLine' in attachment
+          ? (['senseLine', attachment.senseLine, layout.inputLines] as const)
+          : (['senseNode', attachment.senseNode, layout.floatingNodes] as const);
+      if (value >= count) throw new RangeError(`${field}.${kind}: ${value} is outside 0..${count - 1}`);
+      return;
+    }
     const [kind, value, count, owners] =
       'inputLine' in attachment
         ? (['inputLine', attachment.inputLine, layout.inputLines, lineDrivers] as const)

@@ -115,6 +115,12 @@ export class EmulatedBench {
     return this.board.trueNodeVoltages()[this.board.layout.outputOffset + node];
   }
 
+  /** True voltage of a floating node (sampler numbering), V: what a voltmeter on the node reads. */
+  nodeVoltage(node: number): number {
+    checkIndex('node', node, this.board.layout.floatingNodes);
+    return this.board.trueNodeVoltages()[node];
+  }
+
   /** The nudge current presently injected into an output node, A. */
   nudgeCurrent(node: number): number {
     checkIndex('output node', node, this.outputNodes);

@@ -2,7 +2,9 @@
 // line (measuring the current the line draws) or a current into an output node (measuring the
 // node voltage). The SimBoard can drive an input line only with a voltage and an output node only
 // with a current, so the other source function is accepted while the output is off and refused
-// with -221 Settings conflict when the output is turned on.
+// with -221 Settings conflict when the output is turned on. A channel on a sense connection (a
+// reference voltmeter's fixture on an input line or a floating node) drives nothing: it may only
+// source 0 A, and measures the true voltage there (before the board's sample-and-hold and ADC).
 //
 // Compliance: when the measured quantity exceeds the limit (ILIM when sourcing voltage, VLIM when
 // sourcing current) the reading is clamped at the limit and `tripped` is set. The circuit itself
@@ -12,7 +14,8 @@ import { LimitError } from '../../src/capabilities/index.ts';
 import { ScpiError } from '../../drivers/scpi/server/index.ts';
 import type { EmulatedBench } from './emulated-bench.ts';
 
-export type SmuAttachment = { inputLine: number } | { outputNode: number };
+export type SmuAttachment =
+  { inputLine: number } | { outputNode: number } | { senseLine: number } | { senseNode: number };
 export type SourceFunction = 'VOLTage' | 'CURRent';
 
 /** Measurement ranges of a model, in ascending order. */
@@ -139,7 +142,15 @@ export class SmuChannel {
     await this.bench.board.timebase.wait(this.nplc / LINE_FREQUENCY_HZ);
     let voltage_V: number;
     let current_A: number;
-    if ('inputLine' in this.attachment) {
+    if ('senseLine' in this.attachment || 'senseNode' in this.attachment) {
+      voltage_V =
+        'senseLine' in this.attachment
+          ? this.bench.lineVoltage(this.attachment.senseLine)
+          : this.bench.nodeVoltage(this.attachment.senseNode);
+      current_A = 0;
+      this.tripped = Math.abs(voltage_V) > this.voltageLimit_V;
+      if (this.tripped) voltage_V = Math.sign(voltage_V) * this.voltageLimit_V;
+    } else if ('inputLine' in this.attachment) {
       voltage_V = this.bench.lineVoltage(this.attachment.inputLine);
       current_A = this.bench.lineCurrent(this.attachment.inputLine);
       this.tripped = Math.abs(current_A) > this.currentLimit_A;
@@ -167,6 +178,16 @@ export class SmuChannel {
   /** Pushes the source state onto the circuit. */
   async apply(): Promise<void> {
     await this.bench.sync();
+    if ('senseLine' in this.attachment || 'senseNode' in this.attachment) {
+      const where =
+        'senseLine' in this.attachment
+          ? `input line ${this.attachment.senseLine}`
+          : `node ${this.attachment.senseNode}`;
+      if (this.output && (this.sourceFunction !== 'CURRent' || this.currentLevel_A !== 0)) {
+        throw settingsConflict(`the channel senses ${where}: it can only source 0 A`);
+      }
+      return;
+    }
     const where =
       'inputLine' in this.attachment
         ? `input line ${this.attachment.inputLine}`

@@ -1,7 +1,7 @@
 // Analog-to-digital converter of the node read-out: gaussian input-referred noise, clipping at the
 // rails, quantisation to an N-bit straight-binary code over [min_V, max_V].
 import { z } from 'zod';
-import type { Rng } from '../../src/util/random.ts';
+import { Rng } from '../../src/util/random.ts';
 
 /** Defaults: a 16-bit ±10 V simultaneous-sampling SAR ADC (AD7606-class: ~95 dB SNR on the ±10 V
  * range, i.e. on the order of 0.1 mV rms input-referred noise besides quantisation; 200 kSPS). */
@@ -29,7 +29,7 @@ export class Adc {
 
   constructor(
     params: AdcParamsInput,
-    private readonly rng: Rng,
+    private rng: Rng,
   ) {
     this.params = adcParamsSchema.parse(params);
     this.maxCode = 2 ** this.params.bits - 1;
@@ -44,6 +44,17 @@ export class Adc {
 
   fromCode(code: number): number {
     return this.params.min_V + code * this.lsb_V;
+  }
+
+  /** The noise generator's state, to continue the stream exactly after a restart (the simulated
+   * bench saves it with its device state). */
+  rngState(): number[] {
+    return this.rng.state();
+  }
+
+  /** Continues the noise stream from a `rngState()`. */
+  restoreRng(state: readonly number[]): void {
+    this.rng = Rng.fromState(state);
   }
 
   /** One conversion: input + noise, clipped and quantised, returned in volts. */

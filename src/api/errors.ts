@@ -31,6 +31,7 @@ const STATUS_TEXT: Record<number, string> = {
   415: 'Unsupported Media Type',
   426: 'Upgrade Required',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 export function errorBody(statusCode: number, where: Where | null, field: string, reason: string) {

@@ -1,5 +1,5 @@
 // REST routes of the daemon and its bench: health, bench status, job kinds, conductances now,
-// emergency stop and clearing the latched fault.
+// emergency stop, clearing the latched fault and re-assembling the bench.
 import type { FastifyInstance } from 'fastify';
 import type { DaemonSurface } from '../daemon/surface.ts';
 import * as s from './schemas.ts';
@@ -57,6 +57,19 @@ export function benchRoutes(app: FastifyInstance, surface: DaemonSurface): void 
       await surface.estop(req.body.reason ?? 'emergency stop (API)');
       return { stopped: true };
     },
+  );
+  app.post(
+    '/api/bench/reconnect',
+    {
+      schema: {
+        tags: ['bench'],
+        summary:
+          'Re-assemble a bench of instruments: every link closed and opened again, every instrument identified and configured again, outputs safe',
+        body: s.emptyBody,
+        response: s.responses.ok(s.benchStatus, 400, 401, 409, 503),
+      },
+    },
+    async () => surface.reconnectBench(),
   );
   app.post(
     '/api/clear-fault',

@@ -55,12 +55,13 @@ export function runRoutes(app: FastifyInstance, surface: DaemonSurface): void {
     },
   );
 
-  app.get<IdParams & { Querystring: { maxPoints?: string } }>(
+  app.get<IdParams & { Querystring: { maxPoints?: string; sinceStep?: string; sinceEpoch?: string } }>(
     '/api/runs/:id',
     {
       schema: {
         tags,
-        summary: 'One run: job, run document, per-epoch and per-step metrics, result',
+        summary:
+          'One run: job, run document, per-epoch and per-step metrics (evenly decimated, or only the new ones with sinceStep/sinceEpoch), result',
         params: s.idParams,
         querystring: s.detailQuery,
         response: s.responses.ok(s.runDetail, 400, 404),
@@ -68,8 +69,13 @@ export function runRoutes(app: FastifyInstance, surface: DaemonSurface): void {
     },
     async (req) => {
       // Responses stay bounded however long the run: every step is in the export.
-      const maxPoints = req.query.maxPoints === undefined ? DEFAULT_POINTS : Number(req.query.maxPoints);
-      return surface.getRun(Number(req.params.id), { maxPoints });
+      const { maxPoints, sinceStep, sinceEpoch } = req.query;
+      const number = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+      return surface.getRun(Number(req.params.id), {
+        maxPoints: number(maxPoints) ?? DEFAULT_POINTS,
+        sinceStep: number(sinceStep),
+        sinceEpoch: number(sinceEpoch),
+      });
     },
   );
 

@@ -7,12 +7,15 @@ import { JOB_STATES } from '../daemon/store/index.ts';
 /** A job id in a URL or query: digits only, no sign, no leading zero. */
 export const ID_PATTERN = '^[1-9][0-9]{0,9}$';
 const COUNT_PATTERN = '^[1-9][0-9]{0,5}$';
+/** A step or epoch number in a query: digits only, no sign, no leading zero. */
+const INDEX_PATTERN = '^(0|[1-9][0-9]{0,9})$';
 /** A calibration figure's file name: its name and `.svg`. */
 export const FIGURE_PATTERN = '^[a-z0-9][a-z0-9-]{0,63}\\.svg$';
 /** Human reasons for the patterns above (ajv's own message just repeats the regular expression). */
 export const PATTERN_REASONS: Record<string, string> = {
   [ID_PATTERN]: 'must be a positive integer',
   [COUNT_PATTERN]: 'must be a positive integer',
+  [INDEX_PATTERN]: 'must be a non-negative integer',
   [FIGURE_PATTERN]: 'must be a figure name followed by .svg, e.g. dac-residuals.svg',
 };
 
@@ -113,6 +116,14 @@ export const benchStatus = open({
   network: open({}),
   inputRange_V: open({ min: { type: 'number' }, max: { type: 'number' } }),
   instruments: { type: 'array', items: open({ name: { type: 'string' }, healthy: { type: 'boolean' } }) },
+  calibration: open(
+    {
+      applied: { type: 'boolean' },
+      message: { type: 'string' },
+      warnings: { type: 'array', items: { type: 'string' } },
+    },
+    'the configured calibration: applied or not, and warnings (stale records; records of other instruments, not applied)',
+  ),
 });
 
 export const jobKinds = {
@@ -130,7 +141,18 @@ export const detailQuery = obj({
     type: 'string',
     pattern: COUNT_PATTERN,
     description:
-      'decimate the step metrics to at most this many points (default 1000; every step is in the export)',
+      'decimate the step and epoch metrics to at most this many points and the last (default 1000; every step is in the export)',
+  },
+  sinceStep: {
+    type: 'string',
+    pattern: INDEX_PATTERN,
+    description:
+      'only the steps after this one (a poller passes the last step it has): each poll then reads only the new rows',
+  },
+  sinceEpoch: {
+    type: 'string',
+    pattern: INDEX_PATTERN,
+    description: 'only the epochs after this one',
   },
 });
 

@@ -14,6 +14,7 @@ import { guardedBench } from './guarded.ts';
 import { composeCapabilities, type ChannelMap } from './compose.ts';
 import { BenchAssemblyError, describe } from './errors.ts';
 import { instrumentUses, planInstrument, type PlannedInstrument } from './instruments.ts';
+import { referenceMeters } from './reference.ts';
 import { benchStatus, instrumentRoles, type InstrumentStatus } from './status.ts';
 
 export async function assembleInstruments(
@@ -67,13 +68,20 @@ export async function assembleInstruments(
 
   let guarded: Awaited<ReturnType<typeof guardedBench>>;
   try {
-    guarded = await guardedBench(compose(config, planned), config, layout, options);
+    guarded = await guardedBench(compose(config, planned), config, layout, options, identities);
   } catch (error) {
     await closeAll();
     throw error;
   }
   const { capabilities, calibration } = guarded;
   const name = config.name ?? 'instruments';
+  const voltmeters = new Map(
+    planned.flatMap((p, i) =>
+      p.voltmeter === undefined
+        ? []
+        : [[p.config.name, { voltmeter: p.voltmeter, identity: identities[i] }] as const],
+    ),
+  );
   let closed = false;
   return {
     name,
@@ -85,6 +93,7 @@ export async function assembleInstruments(
       return statuses;
     },
     calibration,
+    ...(config.reference && { referenceMeters: referenceMeters(config.reference, voltmeters, capabilities) }),
     status: () => benchStatus(name, config, layout, capabilities, statuses, calibration),
     checkHealth: async () => {
       const checks = await Promise.allSettled(planned.map((p) => p.checkHealth()));

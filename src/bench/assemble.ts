@@ -8,12 +8,14 @@ import { fileURLToPath } from 'node:url';
 import type { BenchConfig, Finding, SimBenchConfig } from '../config/index.ts';
 import { checkBenchConfig, configError, loadBenchConfig, zodFindings } from '../config/index.ts';
 import { layoutNetwork } from '../network/description.ts';
+import type { TwinConfig } from '../../calibration/index.ts';
 import { parseDeviceParams } from '../../sim/devices/index.ts';
 import { SimBoard, simBoardConfigSchema, type SimBoardConfigInput } from '../../sim/board/index.ts';
 import { assembleInstruments } from './assemble-instruments.ts';
 import type { AssembledBench, AssembleOptions } from './assembled.ts';
 import { describe } from './errors.ts';
 import { guardedBench } from './guarded.ts';
+import { twinOf } from './twin.ts';
 import { expand } from './safe-bench.ts';
 import { benchStatus, type InstrumentStatus } from './status.ts';
 
@@ -38,21 +40,27 @@ export async function assembleBench(
 }
 
 async function assembleSim(config: SimBenchConfig, options: AssembleOptions): Promise<AssembledBench> {
-  const input = simBoardConfig(config);
+  let twin: TwinConfig | undefined;
+  try {
+    twin = await twinOf(config, options.storedCalibration);
+  } catch (error) {
+    throw configError(config, [{ path: ['sim', 'fromCalibration'], message: describe(error) }]);
+  }
+  const input = simBoardConfig(config, twin);
   let board: SimBoard;
   try {
     board = new SimBoard(input);
   } catch (error) {
     throw configError(config, [{ path: ['sim'], message: describe(error) }]);
   }
-  const { capabilities, calibration } = await guardedBench(board, config, board.layout, options);
-  const name = config.name ?? 'sim';
   const identity = {
     vendor: 'nudged',
     model: 'SimBoard',
     serial: `seed ${board.config.seed}`,
     firmware: 'in-process',
   };
+  const { capabilities, calibration } = await guardedBench(board, config, board.layout, options, [identity]);
+  const name = config.name ?? 'sim';
   let status: InstrumentStatus = {
     name: 'sim-board',
     kind: 'sim',
@@ -71,12 +79,13 @@ async function assembleSim(config: SimBenchConfig, options: AssembleOptions): Pr
     },
     calibration,
     deviceState: {
-      snapshot: () => board.devices.snapshot(),
+      snapshot: () => ({ ...board.devices.snapshot(), readoutRngState: board.readoutRngState() }),
       restore: (state) => {
         // ideal.write tells the circuit its conductances changed; restore then puts back the
         // rest of the device state (programming history, clocks, noise generators) exactly.
         board.ideal.write(state.g_S);
         board.devices.restore(state);
+        if (state.readoutRngState !== undefined) board.restoreReadoutRng(state.readoutRngState);
       },
     },
     trueVoltages: {
@@ -101,17 +110,20 @@ async function assembleSim(config: SimBenchConfig, options: AssembleOptions): Pr
   };
 }
 
-/** The SimBoard configuration: the `sim` section with the bench's network and limits. */
-export function simBoardConfig(config: SimBenchConfig): SimBoardConfigInput {
+/** The SimBoard configuration: the `sim` section with the bench's network and limits; with a
+ * digital `twin` (twin.ts), its fitted parameters in place of the section's own. */
+export function simBoardConfig(config: SimBenchConfig, twin?: TwinConfig): SimBoardConfigInput {
   const layout = layoutNetwork(config.network);
   const { limits } = config;
+  const { fromCalibration: _twinSource, ...own } = config.sim;
   const envelope = (ranges: readonly { min: number; max: number }[]) => ({
     min: Math.min(...ranges.map((r) => r.min)),
     max: Math.max(...ranges.map((r) => r.max)),
   });
   const input = {
-    ...config.sim,
-    network: config.network,
+    ...own,
+    ...twin,
+    network: twin?.network ?? config.network,
     limits: {
       inputVoltage_V: envelope(expand(limits.inputVoltage_V, layout.inputLines)),
       nudgeCurrent_A: envelope(expand(limits.nudgeCurrent_A, layout.outputNodes)),
@@ -122,7 +134,7 @@ export function simBoardConfig(config: SimBenchConfig): SimBoardConfigInput {
     },
   };
   const findings: Finding[] = (['network', 'limits'] as const)
-    .filter((key) => key in config.sim)
+    .filter((key) => key in own)
     .map((key) => ({
       path: ['sim', key],
       message: `set the ${key} at the top level of the file`,

@@ -5,7 +5,9 @@ import type { BenchConfig } from '../config/index.ts';
 import type { NetworkLayout } from '../network/description.ts';
 import type { DeviceArraySnapshot } from '../../sim/devices/index.ts';
 import type { ApplyCalibration, CalibrationStatus } from './calibration.ts';
+import type { ReferenceMeters } from './reference.ts';
 import type { SafeBench } from './safe-bench.ts';
+import type { StoredCalibration } from './twin.ts';
 import type { BenchStatus, InstrumentStatus } from './status.ts';
 
 export interface AssembledBench {
@@ -23,8 +25,8 @@ export interface AssembledBench {
   /** The simulated board's full device state (sim benches only), for crash-safe resume: saved
    * with each step, restored before a resumed run continues. */
   readonly deviceState?: {
-    snapshot(): DeviceArraySnapshot;
-    restore(state: DeviceArraySnapshot): void;
+    snapshot(): SimBenchState;
+    restore(state: SimBenchState): void;
   };
   /** The simulated board's true input-line and node voltages (sim benches only), read-only:
    * what reference voltmeters on the lines and nodes read (the daemon's DAC and ADC calibrations). */
@@ -32,6 +34,9 @@ export interface AssembledBench {
     inputLines(): Float64Array;
     nodes(): Float64Array;
   };
+  /** The reference voltmeters of an instrument bench (its configuration's `reference` section),
+   * for the DAC and read-out calibrations. */
+  readonly referenceMeters?: ReferenceMeters;
   /** A snapshot for the status endpoint. */
   status(): BenchStatus;
   /** Asks every instrument for errors (or a register read-back) and updates `instruments`. */
@@ -42,9 +47,18 @@ export interface AssembledBench {
   close(): Promise<void>;
 }
 
+/** The simulated bench's mutable state: its devices, and its read-out (ADC) noise stream — absent
+ * in a state saved before the stream was part of it, which then leaves the stream as it is. */
+export interface SimBenchState extends DeviceArraySnapshot {
+  readoutRngState?: number[];
+}
+
 export interface AssembleOptions {
   logger?: Logger;
   /** Applies the configuration's `calibration` (see calibration.ts); without it a configured
    * calibration is reported as not applied. */
   applyCalibration?: ApplyCalibration;
+  /** The records of a stored calibration, for a simulated bench built as the digital twin of a
+   * record id (`sim.fromCalibration`; twin.ts); without it only a record file can be named. */
+  storedCalibration?: StoredCalibration;
 }

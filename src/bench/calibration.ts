@@ -7,7 +7,7 @@
 // any correction, and the corrected levels are checked again by the drivers (and the SimBoard)
 // against the same configured limits before a byte is sent.
 import type { Logger } from 'pino';
-import type { BenchCapabilities } from '../capabilities/index.ts';
+import type { BenchCapabilities, Identity } from '../capabilities/index.ts';
 import type { BenchConfig, CalibrationRef } from '../config/index.ts';
 import type { NetworkLayout } from '../network/description.ts';
 
@@ -19,11 +19,17 @@ export interface CalibrationContext {
   capabilities: BenchCapabilities;
   config: BenchConfig;
   layout: NetworkLayout;
+  /** What each instrument of the assembled bench answered to *IDN? (or its identity register),
+   * in configuration order: a record taken with other instruments should not be applied. */
+  identities: readonly Identity[];
+  /** Reports a problem with the calibration: logged by the hook, and listed in the bench status
+   * (`calibration.warnings`). */
+  warn(message: string): void;
   logger?: Logger;
 }
 
-/** Returns the calibrated capabilities, or undefined to leave the bench unchanged. Throwing fails
- * the assembly (everything opened is closed again). */
+/** Returns the calibrated capabilities, or undefined to leave the bench unchanged (reported as
+ * not applied). Throwing fails the assembly (everything opened is closed again). */
 export type ApplyCalibration = (
   context: CalibrationContext,
 ) => Promise<BenchCapabilities | undefined> | BenchCapabilities | undefined;
@@ -34,6 +40,8 @@ export interface CalibrationStatus {
   applied: boolean;
   /** Why a configured calibration was not applied. */
   message?: string;
+  /** What the hook warned about (stale records, records of other instruments); absent when none. */
+  warnings?: string[];
 }
 
 /** Runs the hook when the configuration names a calibration; without a hook the bench runs
@@ -44,6 +52,7 @@ export async function applyConfiguredCalibration(
   layout: NetworkLayout,
   hook: ApplyCalibration | undefined,
   logger: Logger | undefined,
+  identities: readonly Identity[] = [],
 ): Promise<{ capabilities: BenchCapabilities; status: CalibrationStatus }> {
   const ref = config.calibration;
   if (ref === undefined) return { capabilities: inner, status: { ref: null, applied: false } };
@@ -52,9 +61,25 @@ export async function applyConfiguredCalibration(
     logger?.warn({ calibration: ref }, message);
     return { capabilities: inner, status: { ref, applied: false, message } };
   }
-  const calibrated = await hook({ calibration: ref, capabilities: inner, config, layout, logger });
+  const warnings: string[] = [];
+  const warn = (message: string) => warnings.push(message);
+  const calibrated = await hook({
+    calibration: ref,
+    capabilities: inner,
+    config,
+    layout,
+    identities,
+    warn,
+    logger,
+  });
+  const noted = warnings.length > 0 ? { warnings } : {};
+  if (calibrated === undefined) {
+    const message = 'the calibration hook applied no correction: the bench runs uncalibrated';
+    logger?.warn({ calibration: ref, warnings }, message);
+    return { capabilities: inner, status: { ref, applied: false, message, ...noted } };
+  }
   logger?.info({ calibration: ref }, 'calibration applied');
-  return { capabilities: calibrated ?? inner, status: { ref, applied: true } };
+  return { capabilities: calibrated, status: { ref, applied: true, ...noted } };
 }
 
 /** The bench with some capabilities replaced, everything else delegated to `inner` (spreading a

@@ -37,18 +37,31 @@ export interface PlannedInstrument {
   voltageSource?: VoltageSource;
   currentSource?: CurrentSource;
   board?: CrossbarBoard;
+  /** A reference SMU: one voltage reading of a channel (it sources 0 A; reference.ts). */
+  voltmeter?: Voltmeter;
+}
+
+/** An SMU configured as a voltmeter: every channel sources 0 A (current mode) within the
+ * configured voltage compliance and measures the voltage at its terminals. */
+export interface Voltmeter {
+  readonly channels: number;
+  /** One reading of `channel`, V; the output goes on at 0 A first if it is off. */
+  measureVoltage(channel: number): Promise<number>;
 }
 
 /** Which channels of an instrument carry which input lines / output nodes. */
 export interface InstrumentUse {
   inputs: Map<number, number>;
   nudge: Map<number, number>;
+  /** Channels used as reference voltmeters (the `reference` section). */
+  reference: Set<number>;
 }
 
 export function instrumentUses(config: InstrumentBenchConfig): Map<string, InstrumentUse> {
   const uses = new Map<string, InstrumentUse>(
-    config.instruments.map((i) => [i.name, { inputs: new Map(), nudge: new Map() }]),
+    config.instruments.map((i) => [i.name, { inputs: new Map(), nudge: new Map(), reference: new Set() }]),
   );
+  for (const m of config.reference?.meters ?? []) uses.get(m.instrument)!.reference.add(m.channel);
   for (const g of config.wiring.inputs)
     g.channels.forEach((ch, k) => uses.get(g.instrument)!.inputs.set(ch, g.lines[k]));
   for (const g of config.wiring.nudge)
@@ -90,9 +103,12 @@ export async function planInstrument(
       close: () => transport.close(),
     };
   }
-  const { smu, client } = constructSmu(instrument, transport, clientOptions, smuConfig(instrument, context));
+  const config =
+    context.use.reference.size > 0 ? voltmeterConfig(instrument, context) : smuConfig(instrument, context);
+  const { smu, client } = constructSmu(instrument, transport, clientOptions, config);
   return {
     config: instrument,
+    voltmeter: context.use.reference.size > 0 ? voltmeter(smu) : undefined,
     voltageSource: smu.mode === 'voltage' ? smu.voltageSource() : undefined,
     currentSource: smu.mode === 'current' ? smu.currentSource() : undefined,
     connect: () => connectScpi(instrument, transport, client, () => smu.configure()),
@@ -218,6 +234,46 @@ function smuConfig(instrument: SmuInstrument, { config, layout, use }: PlanConte
       sourceRange: options.sourceRange,
       measureRange: options.measureRange,
     })),
+  };
+}
+
+/** A reference SMU's driver configuration: current mode, every channel up to the highest one used
+ * sourcing exactly 0 A (the level limit), the voltage compliance within the configured limit. */
+function voltmeterConfig(instrument: SmuInstrument, { config, use }: PlanContext): SmuConfigInput {
+  const compliance = config.limits.compliance!;
+  const count = Math.max(...use.reference) + 1;
+  return {
+    name: instrument.name,
+    mode: 'current',
+    expectedModel: instrument.identity?.model,
+    channels: Array.from({ length: count }, () => ({
+      limits: { voltage_V: symmetric(compliance.voltage_V), current_A: { min: 0, max: 0 }, compliance },
+      compliance: instrument.options.compliance ?? compliance.voltage_V,
+      nplc: instrument.options.nplc,
+      sourceRange: instrument.options.sourceRange,
+      measureRange: instrument.options.measureRange,
+    })),
+  };
+}
+
+/** Voltage readings of a current-mode SMU, by model: the 2450 measures its one channel, the 2400
+ * reads voltage and current, the 2600B and B2900 measure every channel in one round trip. */
+function voltmeter(smu: SourceMeter): Voltmeter {
+  const read = async (channel: number): Promise<number> => {
+    if (smu instanceof Keithley2450) return smu.measure();
+    if (smu instanceof Keithley2400) return (await smu.read()).voltage_V;
+    return (await (smu as Keithley2600B | KeysightB2900).measure())[channel];
+  };
+  return {
+    channels: smu.channels,
+    measureVoltage: async (channel) => {
+      if (!Number.isInteger(channel) || channel < 0 || channel >= smu.channels) {
+        throw new RangeError(`${smu.name}: channel ${channel} is outside 0..${smu.channels - 1}`);
+      }
+      // setLevels checks 0 A against the channels' level limit [0, 0] before anything is sent.
+      if (!smu.outputOn) await smu.setLevels(new Float64Array(smu.channels));
+      return read(channel);
+    },
   };
 }
 

@@ -136,6 +136,10 @@ export class SafeBench implements BenchCapabilities {
           this.#refuseIfFaulted();
           ideal.write(g_S);
         },
+        step: (gradient, eta, range) => {
+          this.#refuseIfFaulted();
+          return ideal.step(gradient, eta, range);
+        },
       };
     }
   }
@@ -147,6 +151,11 @@ export class SafeBench implements BenchCapabilities {
 
   /** Calls `listener` with every fault as it latches (after the safe state was attempted).
    * Returns the function that removes it. */
+  /** The configured limits every request is checked against. */
+  get limits(): BenchLimits {
+    return this.#options.limits;
+  }
+
   onFault(listener: FaultListener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);

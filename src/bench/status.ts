@@ -14,7 +14,7 @@ export interface InstrumentHealth {
   message?: string;
 }
 
-export type InstrumentRole = 'inputs' | 'nudge' | 'sampler' | 'arrays' | 'bench';
+export type InstrumentRole = 'inputs' | 'nudge' | 'sampler' | 'arrays' | 'reference' | 'bench';
 
 export interface InstrumentStatus {
   name: string;
@@ -97,5 +97,6 @@ export function instrumentRoles(config: BenchConfig): Map<string, InstrumentRole
   wiring.nudge.forEach((g) => add(g.instrument, 'nudge'));
   add(wiring.sampler.instrument, 'sampler');
   wiring.arrays.forEach((a) => add(a.instrument, 'arrays'));
+  config.reference?.meters.forEach((m) => add(m.instrument, 'reference'));
   return roles;
 }

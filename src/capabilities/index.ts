@@ -114,6 +114,48 @@ export interface IdealConductanceAccess {
   read(out?: Float64Array): Float64Array;
   /** Replace every conductance (clipped to the device range by the implementation). */
   write(g_S: Float64Array): void;
+  /** The gradient step in place, in one pass over the conductances: g_d ← clip(g_d − η_l·∇_d)
+   * to [range.min_S, range.max_S] and to the device's own range, with η_l = `eta[l]` for the
+   * devices of array l (network order) and ∇ given densely or as voltage-drop pairs (IdealGradient).
+   * The same conductances as read, step and write, without copying every conductance out and
+   * back. A bad argument (a length, a non-finite entry) throws a RangeError naming it and changes
+   * nothing. */
+  step(gradient: IdealGradient, eta: readonly number[], range: IdealStepRange): IdealStepReport;
+}
+
+/** Two states of the network in one sample (the input lines are the same in both) and the
+ * weight of their term in a gradient made of voltage drops. */
+export interface DropPair {
+  /** Input-line voltages, V. */
+  lines_V: Float64Array;
+  /** Floating-node voltages of the two states, V. */
+  a_V: Float64Array;
+  b_V: Float64Array;
+  /** Multiplies the pair's difference of squared drops (V²): e.g. 1/(4β) with β in S for the
+   * centered estimate, giving the gradient in V²/S. */
+  weight: number;
+}
+
+/** A gradient over every device in the flat device order: `dense` gives it entry by entry;
+ * `drops` gives ∇_d = Σ_p weight_p·((ΔV_d^{a_p})² − (ΔV_d^{b_p})²), ΔV_d the voltage across
+ * device d (row line − column node; a hidden row line is its amplifier's output gain·V_h) in
+ * state a or b of pair p — the form of the EqProp estimates (thesis Eq. 4.13, Eq. 2.10), which
+ * a bench can apply without forming the gradient. */
+export type IdealGradient =
+  | { readonly kind: 'dense'; readonly values: Float64Array }
+  | { readonly kind: 'drops'; readonly pairs: readonly DropPair[] };
+
+/** The conductance range of an ideal step, siemens. */
+export interface IdealStepRange {
+  readonly min_S: number;
+  readonly max_S: number;
+}
+
+export interface IdealStepReport {
+  /** Mean |Δg| applied over every device, S. */
+  meanAbsChange_S: number;
+  /** Devices whose step was cut by the range. */
+  clipped: number;
 }
 
 /** Everything an EqProp step needs, already mapped onto the network by the bench wiring:

@@ -12,13 +12,12 @@ import { promisify } from 'node:util';
 import type { Command } from 'commander';
 import {
   calibrationRecordSchema,
-  calibrationWarnings,
   exportRecord,
   recordFigures,
   twinConfigFromCalibration,
 } from '../../calibration/index.ts';
 import type { CalibrationRecord, CalibrationWarning } from '../../calibration/index.ts';
-import { assembleBench, DEFAULT_BENCH_FILE, SafeBench, simBoardConfig } from '../bench/index.ts';
+import { assembleBench, DEFAULT_BENCH_FILE, SafeBench, simBoardConfig, twinOf } from '../bench/index.ts';
 import { LimitError } from '../capabilities/index.ts';
 import type { BenchCapabilities, Identity } from '../capabilities/index.ts';
 import { loadBenchConfig } from '../config/index.ts';
@@ -62,12 +61,15 @@ export function simMeters(board: SimBoard, seed = 1): MeterProvider {
 
 /** Opens the bench for an in-process calibration. A simulated bench is built here (behind the
  * interlock) so that its reference meters can read the board; an instrument bench is assembled by
- * src/bench with its configured calibration applied, and has no reference meters. */
+ * src/bench with its configured calibration applied, its reference meters those of its
+ * configuration's `reference` section. */
 export async function openCalibrationBench(spec: string | undefined): Promise<CalibrationBench> {
   const file = spec === undefined || spec === 'sim' ? DEFAULT_BENCH_FILE : spec;
   const config = await loadBenchConfig(file);
   if (config.kind === 'sim') {
-    const board = new SimBoard(simBoardConfig(config));
+    // A twin bench (`sim.fromCalibration`) is built as the twin: an id from the daemon's store.
+    const twin = await twinOf(config, (id) => recordsFor(String(id)));
+    const board = new SimBoard(simBoardConfig(config, twin));
     const capabilities = new SafeBench(board, { limits: config.limits, ...config.safety });
     await capabilities.safeState();
     const identity = {
@@ -90,15 +92,11 @@ export async function openCalibrationBench(spec: string | undefined): Promise<Ca
   let assembled: Awaited<ReturnType<typeof assembleBench>>;
   const warn = (w: CalibrationWarning) => process.stderr.write(`nudge: warning: ${w.message}\n`);
   try {
+    // The hook compares the records with the identities the instruments answered, warns (stale,
+    // other instruments) and applies only the records of these instruments.
     assembled = await assembleBench(config, {
       applyCalibration: calibrationHook({ store, onWarning: warn }),
     });
-    // The instruments are identified only now: a calibration of other instruments is reported.
-    if (config.calibration) {
-      const records = await loadCalibrationRecords(config.calibration, store);
-      const identities = assembled.instruments.map((i) => i.identity);
-      calibrationWarnings(records, { identities, maxAge_s: Infinity }).forEach(warn);
-    }
   } finally {
     store?.close();
   }
@@ -109,6 +107,7 @@ export async function openCalibrationBench(spec: string | undefined): Promise<Ca
       role: `${i.name} (${i.roles.join(', ')})`,
       identity: i.identity,
     })),
+    ...(assembled.referenceMeters && { meters: assembled.referenceMeters.meters }),
     close: () => assembled.close(),
   };
 }

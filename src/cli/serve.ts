@@ -55,7 +55,7 @@ export async function serve(options: ServeOptions): Promise<void> {
     await api?.close();
     await daemon.close(reason);
   };
-  const removeHandlers = installSafetyHandlers(daemon.bench.capabilities, daemon.log, {
+  const removeHandlers = installSafetyHandlers(daemon.bench, daemon.log, {
     cleanup: () => shutdown('signal'),
   });
   try {

@@ -5,6 +5,7 @@ export {
   calibrationSchema,
   instrumentSchema,
   limitsSchema,
+  referenceSchema,
   safetySchema,
   SMU_KINDS,
   wiringSchema,
@@ -18,6 +19,8 @@ export type {
   InstrumentConfig,
   InstrumentKind,
   LevelRange,
+  ReferenceConfig,
+  ReferenceMeterConfig,
   SimBenchConfig,
   SmuKind,
 } from './schema.ts';

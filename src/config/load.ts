@@ -1,7 +1,7 @@
 // loadBenchConfig: read, parse (YAML or JSON), validate the types with zod and the wiring with
 // checkBenchConfig, and throw one ConfigError listing every issue with its file:line:column —
-// nothing is opened or started by loading. A calibration file named relative to the bench file is
-// resolved against the bench file's folder. The source of every loaded configuration is kept
+// nothing is opened or started by loading. A calibration file named relative to the bench file
+// (`calibration.file`, `sim.fromCalibration`) is resolved against the bench file's folder. The source of every loaded configuration is kept
 // (a WeakMap, not a field of the plain config) so that later checks, e.g. the bench's check of
 // driver options, can locate their findings in the same file.
 import { readFile } from 'node:fs/promises';
@@ -42,6 +42,9 @@ export async function loadBenchConfig(path: string): Promise<BenchConfig> {
   const config = parseBenchConfig(text, path);
   if (config.calibration?.file !== undefined) {
     config.calibration.file = resolve(dirname(path), config.calibration.file);
+  }
+  if (config.kind === 'sim' && typeof config.sim.fromCalibration === 'string') {
+    config.sim.fromCalibration = resolve(dirname(path), config.sim.fromCalibration);
   }
   return config;
 }

@@ -196,6 +196,32 @@ export const wiringSchema = z
   .strict();
 export type BenchWiring = z.infer<typeof wiringSchema>;
 
+/** One reference voltmeter: a channel of an SMU that sources 0 A (so it loads nothing) and
+ * measures the voltage of the input line or floating node its fixture connects it to. */
+const referenceMeterSchema = z
+  .object({
+    instrument: name,
+    /** The SMU's channel (0 = the first; smua, or channel 1 of a B2900). */
+    channel: index.default(0),
+    /** The input line the channel's fixture connects to (after the line's DAC). */
+    line: index.optional(),
+    /** The floating node (sampler numbering) the channel's fixture connects to. */
+    node: index.optional(),
+  })
+  .strict()
+  .refine((m) => (m.line === undefined) !== (m.node === undefined), {
+    message: "give either 'line' (an input line) or 'node' (a floating node), exactly one",
+  });
+
+export const referenceSchema = z
+  .object({
+    /** The reference voltmeters of the DAC and read-out calibrations (docs/calibration.md). */
+    meters: z.array(referenceMeterSchema).min(1),
+  })
+  .strict();
+export type ReferenceConfig = z.infer<typeof referenceSchema>;
+export type ReferenceMeterConfig = ReferenceConfig['meters'][number];
+
 export const calibrationSchema = z
   .object({
     /** Id of a calibration record in the daemon's store. */
@@ -227,8 +253,17 @@ export const simBenchConfigSchema = z
     kind: z.literal('sim'),
     /** The SimBoard's own parameters (sim/board/config.ts) except the network and limits, which
      * come from this file: devices, initialConductance, dac, chain, holdToRead_s, seed, …
-     * Checked against the SimBoard schema when the bench is checked or assembled. */
-    sim: z.record(z.string(), z.unknown()).default({}),
+     * Checked against the SimBoard schema when the bench is checked or assembled. With
+     * `fromCalibration` the board is the digital twin of a calibrated bench: the fitted channel
+     * errors, node capacitance and device population replace these parameters' own. */
+    sim: z
+      .object({
+        /** A calibration record id of the daemon's store (with the latest record of every other
+         * kind beside it), or a record file (JSON; relative to this file's folder). */
+        fromCalibration: z.union([z.number().int().positive(), z.string().min(1)]).optional(),
+      })
+      .catchall(z.unknown())
+      .default({}),
   })
   .strict();
 
@@ -238,6 +273,8 @@ export const instrumentBenchConfigSchema = z
     kind: z.literal('instruments'),
     instruments: z.array(instrumentSchema).min(1),
     wiring: wiringSchema,
+    /** SMUs of `instruments` used as reference voltmeters, and where each channel is connected. */
+    reference: referenceSchema.optional(),
   })
   .strict();
 

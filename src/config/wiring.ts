@@ -16,6 +16,7 @@ import type {
 } from './schema.ts';
 import { SMU_KINDS } from './schema.ts';
 import { checkSmuRatings } from './ratings.ts';
+import { checkReference } from './reference.ts';
 
 /** Channels of each SMU model family when the configuration does not say. */
 const SMU_CHANNELS: Record<SmuKind, { default: number; max: number }> = {
@@ -194,6 +195,7 @@ function checkWiring(config: InstrumentBenchConfig, layout: NetworkLayout): Find
   checkContiguous(config, usedChannels, add);
   const wired = new Set([
     ...[...wiring.inputs, ...wiring.nudge, wiring.sampler, ...wiring.arrays].map((g) => g.instrument),
+    ...(config.reference?.meters ?? []).map((m) => m.instrument),
   ]);
   config.instruments.forEach((instrument, i) => {
     if (!wired.has(instrument.name))
@@ -203,7 +205,7 @@ function checkWiring(config: InstrumentBenchConfig, layout: NetworkLayout): Find
   if (config.limits.compliance === undefined && config.instruments.some(isSmu)) {
     add(['limits'], 'limits.compliance is required: the bench has SMUs');
   }
-  findings.push(...checkSmuRatings(config));
+  findings.push(...checkSmuRatings(config), ...checkReference(config, layout));
   return findings;
 }
 

@@ -1,12 +1,21 @@
 // The bench as the daemon holds it: the capabilities the jobs drive (always behind the SafeBench
 // interlock of src/bench), the network they are wired as, what the status endpoint reports, and —
 // on the simulated board — the device state the crash-safe resume saves with every step and
-// restores on resume.
+// restores on resume. A bench of instruments can be re-assembled from the same configuration
+// (every link closed and opened again, every instrument identified, checked against the
+// configuration and configured again, outputs safe): the daemon does it before the next job after
+// an instrument fault, so a dropped link does not leave the bench unusable until a restart.
 import type { Logger } from 'pino';
 import type { Identity } from '../capabilities/index.ts';
-import { DEFAULT_BENCH_FILE, openBenchFromFile, type SafeBench } from '../bench/index.ts';
+import { assembleBench, DEFAULT_BENCH_FILE, openBenchFromFile, type SafeBench } from '../bench/index.ts';
 import { describe } from '../bench/errors.ts';
-import type { ApplyCalibration, AssembledBench, BenchFault } from '../bench/index.ts';
+import type {
+  ApplyCalibration,
+  AssembledBench,
+  BenchFault,
+  CalibrationStatus,
+  StoredCalibration,
+} from '../bench/index.ts';
 import type { NetworkLayout } from '../network/description.ts';
 import { decodeDeviceState, encodeDeviceState } from './sim-state.ts';
 
@@ -33,12 +42,16 @@ export interface BenchStatus {
   };
   inputRange_V: { min: number; max: number };
   instruments: InstrumentStatus[];
+  /** The configured calibration: applied or not, and the hook's warnings (stale records, records
+   * of other instruments, which are not applied). */
+  calibration?: CalibrationStatus;
 }
 
 export interface DaemonBench {
   readonly name: string;
   readonly kind: 'sim' | 'instruments';
-  /** The bench behind the safety interlock: limits, ramps, fault latch, watchdog. */
+  /** The bench behind the safety interlock: limits, ramps, fault latch, watchdog. A new one after
+   * `reassemble()`: read it where it is used, do not keep it. */
   readonly capabilities: SafeBench;
   readonly layout: NetworkLayout;
   /** Input-line voltages every channel may be driven to, V (datasets are scaled inside it). */
@@ -47,7 +60,16 @@ export interface DaemonBench {
   readonly deviceState?: { save(): Uint8Array; restore(state: Uint8Array): void };
   /** The simulated board's true line and node voltages (sim benches only), for reference meters. */
   readonly trueVoltages?: AssembledBench['trueVoltages'];
+  /** An instrument bench's reference voltmeters (its configuration's `reference` section). */
+  readonly referenceMeters?: AssembledBench['referenceMeters'];
   status(): BenchStatus;
+  /** Sources to zero, outputs off, on the bench as it is now (what the process guard calls). */
+  safeState(): Promise<void>;
+  /** Instrument benches only: safe state and every link closed, then the bench assembled again
+   * from the same configuration (links opened, identities checked, drivers configured, outputs
+   * safe). Throws what the assembly throws (the instrument, where it is configured and why); the
+   * bench is then closed until a later call succeeds. */
+  readonly reassemble?: () => Promise<void>;
   /** Safe state, then every instrument link closed. Idempotent. */
   close(): Promise<void>;
 }
@@ -61,14 +83,19 @@ export async function openBench(
   file: string = DEFAULT_BENCH_FILE,
   logger?: Logger,
   applyCalibration?: ApplyCalibration,
+  storedCalibration?: StoredCalibration,
 ): Promise<DaemonBench> {
-  return daemonBench(await openBenchFromFile(file, { logger, applyCalibration }));
+  const options = { logger, applyCalibration, storedCalibration };
+  const first = await openBenchFromFile(file, options);
+  return daemonBench(first, () => assembleBench(first.config, options));
 }
 
-export function daemonBench(assembled: AssembledBench): DaemonBench {
-  const { capabilities, layout, name, kind } = assembled;
-  const device = assembled.deviceState;
-  const config = assembled.config;
+/** The daemon's view of `first`; with `assemble`, an instrument bench can be re-assembled. */
+export function daemonBench(first: AssembledBench, assemble?: () => Promise<AssembledBench>): DaemonBench {
+  const { layout, name, kind, config } = first;
+  let assembled = first;
+  let closed = false;
+  const device = first.deviceState;
   const resourceOf = (instrument: string) =>
     config.kind === 'instruments'
       ? (config.instruments.find((i) => i.name === instrument)?.resource ?? instrument)
@@ -76,9 +103,11 @@ export function daemonBench(assembled: AssembledBench): DaemonBench {
   return {
     name,
     kind,
-    capabilities,
+    get capabilities() {
+      return assembled.capabilities;
+    },
     layout,
-    inputRange_V: { ...capabilities.inputs.range },
+    inputRange_V: { ...first.capabilities.inputs.range },
     deviceState:
       device === undefined
         ? undefined
@@ -86,23 +115,45 @@ export function daemonBench(assembled: AssembledBench): DaemonBench {
             save: () => encodeDeviceState(device.snapshot()),
             restore: (bytes) => device.restore(decodeDeviceState(bytes)),
           },
-    trueVoltages: assembled.trueVoltages,
-    status: () =>
-      statusOf(
+    trueVoltages: first.trueVoltages,
+    get referenceMeters() {
+      return assembled.referenceMeters;
+    },
+    status: () => ({
+      ...statusOf(
         name,
         kind,
         layout,
-        capabilities,
+        assembled.capabilities,
         assembled.instruments.map((i) => ({
           name: i.name,
           role: i.roles.join(','),
           kind: i.kind,
           identity: i.identity,
-          healthy: i.health.ok && capabilities.fault === undefined,
+          healthy: i.health.ok && assembled.capabilities.fault === undefined,
           resource: resourceOf(i.name),
         })),
       ),
-    close: () => assembled.close(),
+      calibration: { ...assembled.calibration },
+    }),
+    safeState: () => assembled.capabilities.safeState(),
+    reassemble:
+      assemble === undefined || kind !== 'instruments'
+        ? undefined
+        : async () => {
+            await assembled.close();
+            const next = await assemble();
+            if (closed) {
+              // The daemon closed the bench while it was being assembled again.
+              await next.close();
+              throw new Error('the bench was closed while it was being re-assembled');
+            }
+            assembled = next;
+          },
+    close: () => {
+      closed = true;
+      return assembled.close();
+    },
   };
 }
 

@@ -20,13 +20,15 @@ export interface ReferenceMeterOptions {
 /** The bench's reference voltmeters, or undefined when it has none. On the simulated bench every
  * input line and node has one, reading the board's true voltage (the DAC output after its
  * quantisation and channel errors; the node before the sample-and-hold and ADC) plus the configured
- * meter noise. An instrument bench would use an SMU as a voltmeter; the bench configuration has no
- * such role yet, so it has none. */
+ * meter noise. On an instrument bench they are the SMU channels of its configuration's `reference`
+ * section (src/bench/reference.ts); a line or node without one is refused naming it. */
 export function referenceMeters(
   bench: DaemonBench,
   options: ReferenceMeterOptions = {},
 ): MeterProvider | undefined {
-  return bench.trueVoltages === undefined ? undefined : trueVoltageMeters(bench.trueVoltages, options);
+  if (bench.trueVoltages !== undefined) return trueVoltageMeters(bench.trueVoltages, options);
+  const reference = bench.referenceMeters;
+  return reference === undefined ? undefined : (attachments) => reference.meters(attachments);
 }
 
 /** Voltmeters reading a simulated board's true line and node voltages plus gaussian noise
@@ -69,16 +71,15 @@ export function storedRecord(store: Store, id: number): CalibrationRecord {
 }
 
 /** The newest stored records with their instruments, headline figures, figure names and warnings
- * (stale, or taken with instruments this bench does not have; reference meters are not part of
- * the bench and are not checked). */
+ * (stale, or taken with instruments this bench does not have; the reference meters are what
+ * measured, not what was calibrated, and are not checked: calibratedInstruments). */
 export function listCalibrations(store: Store, bench: DaemonBench, limit = 200): CalibrationSummary[] {
   const identities = bench.status().instruments.map((i) => i.identity);
   return store.calibrations.list(limit).flatMap((stored): CalibrationSummary[] => {
     const parsed = calibrationRecordSchema.safeParse(stored.raw);
     if (!parsed.success) return [];
     const record = parsed.data;
-    const meters = record.instruments.filter((i) => i.role.startsWith('reference meter'));
-    const warnings = calibrationWarnings([record], { identities: [...identities, ...meters] });
+    const warnings = calibrationWarnings([record], { identities });
     return [
       {
         id: stored.id,

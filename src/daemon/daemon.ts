@@ -16,7 +16,7 @@ import {
   storedRecord,
   type ReferenceMeterOptions,
 } from './calibrations.ts';
-import { calibrationHook, makeCalibrateKind } from './jobs/calibrate.ts';
+import { calibrationHook, makeCalibrateKind, storedTwinCalibration } from './jobs/calibrate.ts';
 import { evaluateKind } from './jobs/evaluate.ts';
 import { programMapKind } from './jobs/program-map.ts';
 import { readConductanceMap, readMapKind } from './jobs/read-map.ts';
@@ -43,7 +43,7 @@ import type {
   RunDetail,
   RunSummary,
 } from './surface.ts';
-import { jobOf, latestSnapshot, listRuns, runDetail } from './views.ts';
+import { jobOf, latestSnapshot, listRuns, runDetail, type RunDetailQuery } from './views.ts';
 
 const PACKAGE = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
   version: string;
@@ -85,6 +85,10 @@ export class Daemon implements DaemonSurface {
   #estop: string | null = null;
   #closed = false;
   #running = false;
+  /** An instrument fault latched since the bench was last assembled: re-assemble before a job. */
+  #reassemble = false;
+  /** A re-assembly on request is under way: no job may start. */
+  #reassembling = false;
 
   private constructor(
     readonly store: Store,
@@ -109,11 +113,77 @@ export class Daemon implements DaemonSurface {
         node: process.versions.node,
         sqlite: process.versions.sqlite ?? 'bundled',
       },
-      blocked: () => (this.#running ? this.health().fault : 'not started'),
+      blocked: () =>
+        !this.#running
+          ? 'not started'
+          : this.#reassembling
+            ? 'the bench is being re-assembled'
+            : this.health().fault,
+      prepare: () => this.#prepareBench(),
     });
-    bench.capabilities.onFault((fault) =>
-      log.error({ operation: fault.operation }, `bench fault: ${describeFault(fault)}`),
+    this.#watchFaults();
+  }
+
+  /** Logs every fault the bench latches; on a bench of instruments also marks it for re-assembly
+   * (a link may have dropped, a reply may still be in flight, an instrument may have been reset). */
+  #watchFaults(): void {
+    this.bench.capabilities.onFault((fault) => {
+      this.log.error({ operation: fault.operation }, `bench fault: ${describeFault(fault)}`);
+      if (this.bench.reassemble !== undefined) this.#reassemble = true;
+    });
+  }
+
+  /** Before a job: after an instrument fault, every link is closed (outputs safe first), opened
+   * again, every instrument identified and configured again, and the outputs left safe. */
+  async #prepareBench(): Promise<void> {
+    if (!this.#reassemble || this.bench.reassemble === undefined) return;
+    try {
+      await this.#reassembleBench('after an instrument fault');
+    } catch (error) {
+      throw new Error(`re-assembling the bench after an instrument fault failed: ${describe(error)}`, {
+        cause: error,
+      });
+    }
+  }
+
+  async #reassembleBench(why: string): Promise<void> {
+    const reassemble = this.bench.reassemble;
+    if (reassemble === undefined) return;
+    this.log.warn(`re-assembling the bench ${why}`);
+    this.#reassembling = true;
+    try {
+      await reassemble();
+    } finally {
+      this.#reassembling = false;
+    }
+    this.#reassemble = false;
+    this.#watchFaults();
+    this.log.info(
+      { instruments: this.bench.status().instruments.map((i) => ({ name: i.name, identity: i.identity })) },
+      'bench re-assembled',
     );
+  }
+
+  async reconnectBench(): Promise<BenchStatus> {
+    this.#open();
+    if (this.bench.reassemble === undefined) {
+      throw conflict('bench', `the ${this.bench.kind} bench has no instrument links to reconnect`);
+    }
+    const active = this.#runner.active;
+    if (active !== null)
+      throw conflict('bench', `job ${active.id} is ${active.state}; reconnect when no job runs`);
+    if (this.#reassembling) throw conflict('bench', 'the bench is being re-assembled already');
+    const fault = this.health().fault;
+    if (fault !== null) throw conflict('bench', `a fault is latched (${fault}); clear it first`);
+    try {
+      await this.#reassembleBench('on request');
+    } catch (error) {
+      this.#reassemble = true;
+      throw new DaemonError(503, 'bench', `the bench could not be re-assembled: ${describe(error)}`);
+    } finally {
+      this.#runner.kick();
+    }
+    return this.bench.status();
   }
 
   /** Opens the store (recovering after a crash), then the bench, and starts taking jobs (unless
@@ -139,7 +209,12 @@ export class Daemon implements DaemonSurface {
     });
     let bench: DaemonBench;
     try {
-      bench = await openBench(options.benchFile, log, calibrationHook({ store, logger: log }));
+      bench = await openBench(
+        options.benchFile,
+        log,
+        calibrationHook({ store, logger: log }),
+        storedTwinCalibration(store),
+      );
     } catch (error) {
       store.close();
       throw error;
@@ -219,8 +294,8 @@ export class Daemon implements DaemonSurface {
     return listRuns(this.store, filter);
   }
 
-  getRun(jobId: number, opts?: { maxPoints?: number }): RunDetail {
-    return runDetail(this.store, jobId, opts?.maxPoints);
+  getRun(jobId: number, opts?: RunDetailQuery): RunDetail {
+    return runDetail(this.store, jobId, opts);
   }
 
   pause(jobId: number): JobRecord {

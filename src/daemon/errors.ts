@@ -3,7 +3,7 @@
 export class DaemonError extends Error {
   override readonly name = 'DaemonError';
   constructor(
-    readonly status: 400 | 401 | 403 | 404 | 409,
+    readonly status: 400 | 401 | 403 | 404 | 409 | 503,
     readonly field: string,
     readonly reason: string,
   ) {

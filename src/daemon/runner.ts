@@ -22,6 +22,9 @@ export interface RunnerEnv {
   versions: Record<string, string>;
   /** Why new jobs may not start now (a latched fault), or null. */
   blocked(): string | null;
+  /** Readies the bench for the next job (re-assembles it after an instrument fault); a throw
+   * fails the job with its reason. */
+  prepare(): Promise<void>;
 }
 
 interface Active {
@@ -97,6 +100,9 @@ export class JobRunner {
     try {
       const kind = registry.get(job.kind, 'job.kind');
       const params = kind.params.parse(job.config);
+      await this.env.prepare();
+      // An emergency stop or a shutdown during the re-assembly: nothing of the job runs.
+      control.signal.throwIfAborted();
       const resume = await this.#openRun(job, uid, kind.resumable, log);
       started = true;
       log.info(resume === null ? 'job started' : `job resumed at step ${resume.fromStep}`);

@@ -22,7 +22,8 @@ export interface RunSummary {
 }
 
 export interface RunDetail extends RunSummary {
-  /** Per-epoch metrics so far. */
+  /** Per-epoch metrics so far (after `sinceEpoch` when asked), decimated to at most `maxPoints`
+   * and the last when requested. */
   epochs: {
     epoch: number;
     trainLoss: number;
@@ -30,7 +31,8 @@ export interface RunDetail extends RunSummary {
     testLoss: number | null;
     testAccuracy: number | null;
   }[];
-  /** Per-step metrics, decimated to at most `maxPoints` when requested. */
+  /** Per-step metrics (after `sinceStep` when asked), decimated to at most `maxPoints` and the
+   * last when requested. */
   steps: { step: number; epoch: number; loss: number; accuracy: number; pulses: number }[];
   result: JsonObject | null;
 }
@@ -89,7 +91,8 @@ export interface DaemonSurface {
   /** Validates `params` against the kind's schema (DaemonError naming `params.<field>`) and queues it. */
   submit(kind: string, params: unknown, priority?: number): JobRecord;
   listRuns(filter?: { state?: string; limit?: number }): RunSummary[];
-  getRun(jobId: number, opts?: { maxPoints?: number }): RunDetail;
+  /** A run with its metrics: see `RunDetail` for `maxPoints`, `sinceStep` and `sinceEpoch`. */
+  getRun(jobId: number, opts?: { maxPoints?: number; sinceStep?: number; sinceEpoch?: number }): RunDetail;
   pause(jobId: number): JobRecord;
   resume(jobId: number): JobRecord;
   abort(jobId: number, reason?: string): JobRecord;
@@ -97,6 +100,12 @@ export interface DaemonSurface {
   estop(reason: string): Promise<void>;
   /** Clears a latched bench fault after an emergency stop so new jobs may run. */
   clearFault(): void;
+  /** Instrument benches: closes every link (outputs safe first) and assembles the bench again —
+   * links opened, identities checked against the configuration, drivers configured, outputs
+   * safe — and returns its status. DaemonError 409 naming `bench` on a simulated bench, while a
+   * job runs or a fault is latched; 503 when an instrument cannot be assembled (the reason names
+   * it; the next job tries again). */
+  reconnectBench(): Promise<BenchStatus>;
   exportRun(jobId: number, format: 'jsonl' | 'csv', out: Writable): Promise<number>;
   /** Latest conductance snapshot of a run, or of the bench now when `jobId` is null. */
   conductances(jobId: number | null): Promise<ConductanceMapView>;

@@ -7,8 +7,6 @@ import type { ConductanceMapView, RunDetail, RunSummary } from './surface.ts';
 import { JOB_STATES } from './store/index.ts';
 import { badField } from './errors.ts';
 
-const ALL = 1_000_000_000;
-
 function runOf(store: Store, jobId: number) {
   try {
     return store.runs.get(runUid(jobId));
@@ -53,23 +51,34 @@ export function listRuns(store: Store, filter: { state?: string; limit?: number 
   return store.jobs.list(states, limit).map((job) => summaryOf(store, job.id));
 }
 
-export function runDetail(store: Store, jobId: number, maxPoints?: number): RunDetail {
-  const summary = summaryOf(store, jobId);
-  if (maxPoints !== undefined && (!Number.isInteger(maxPoints) || maxPoints < 1)) {
-    throw badField('maxPoints', `must be a positive integer, got ${maxPoints}`);
+/** What GET /api/runs/:id asks for: at most `maxPoints` (+ the last) steps and epochs, evenly
+ * thinned; only those after `sinceStep` / `sinceEpoch` (a poller's last seen) when given. */
+export interface RunDetailQuery {
+  maxPoints?: number;
+  sinceStep?: number;
+  sinceEpoch?: number;
+}
+
+const integerAtLeast = (field: string, value: number | undefined, min: number) => {
+  if (value !== undefined && (!Number.isInteger(value) || value < min)) {
+    throw badField(field, `must be an integer >= ${min}, got ${value}`);
   }
+};
+
+export function runDetail(store: Store, jobId: number, query: RunDetailQuery = {}): RunDetail {
+  const { maxPoints, sinceStep = -1, sinceEpoch = -1 } = query;
+  integerAtLeast('maxPoints', maxPoints, 1);
+  integerAtLeast('sinceStep', query.sinceStep, 0);
+  integerAtLeast('sinceEpoch', query.sinceEpoch, 0);
+  const summary = summaryOf(store, jobId);
   const uid = summary.run?.uid;
   if (uid === undefined) return { ...summary, epochs: [], steps: [], result: null };
-  const epochs = store.metrics.epochsAfter(uid, -1, ALL).map((e) => ({
-    epoch: e.epoch,
-    trainLoss: e.trainLoss,
-    trainAccuracy: e.trainAccuracy ?? 0,
-    testLoss: e.testLoss,
-    testAccuracy: e.testAccuracy,
-  }));
-  // Decimated in SQL: only the rows returned are read into JS, however long the run.
+  // Thinned in SQL by primary-key lookups: only the rows returned are read, however long the run.
+  const epochs = store.metrics
+    .epochsDecimated(uid, maxPoints, sinceEpoch)
+    .map((e) => ({ ...e, trainAccuracy: e.trainAccuracy ?? 0 }));
   const steps = store.metrics
-    .stepsDecimated(uid, maxPoints)
+    .stepsDecimated(uid, maxPoints, sinceStep)
     .map((r) => ({ ...r, accuracy: r.accuracy ?? 0 }));
   return { ...summary, epochs, steps, result: resultOf(store, uid) };
 }

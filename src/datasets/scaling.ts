@@ -18,6 +18,11 @@ export const scaleOptionsSchema = z
     source: z.union([z.literal('train'), rangeSchema]).optional(),
     /** Clip mapped values to [min_V, max_V] (test samples may fall outside the train range). */
     clip: z.boolean().default(true),
+    /** Centred mapping instead of the range mapping: v = gain_V · (x − mean of x over the train
+     * set), clipped to [min_V, max_V]. A feature that is constant on the train set carries 0 V, so
+     * it adds load but no signal, and the inputs have no common mode for the first layer to chase
+     * (docs/training.md, Presets). */
+    centerGain_V: z.number().positive('centerGain_V must be > 0').optional(),
   })
   .strict()
   .refine((o) => o.min_V < o.max_V, { message: 'min_V must be below max_V', path: ['min_V'] });
@@ -42,6 +47,7 @@ export function featureExtremes(split: Split, features: number): { min: Float64A
 export function scaleToVolts(dataset: Dataset, options: ScaleOptions): Dataset {
   const o = scaleOptionsSchema.parse(options);
   const n = dataset.features;
+  if (o.centerGain_V !== undefined) return centered(dataset, o.centerGain_V, o.min_V, o.max_V, o.clip);
   const source = o.source ?? dataset.featureRange ?? 'train';
   let lo: Float64Array, hi: Float64Array;
   if (source === 'train') {
@@ -58,6 +64,26 @@ export function scaleToVolts(dataset: Dataset, options: ScaleOptions): Dataset {
       let v = hi[i] > lo[i] ? o.min_V + ((x[i] - lo[i]) / (hi[i] - lo[i])) * (o.max_V - o.min_V) : mid_V;
       if (o.clip) v = Math.min(o.max_V, Math.max(o.min_V, v));
       out[i] = v;
+    }
+    return out;
+  };
+  const scale = (s: Split): Split => ({ x: s.x.map(map), y: s.y.slice() });
+  const { featureRange: _natural, ...rest } = dataset;
+  return { ...rest, train: scale(dataset.train), test: scale(dataset.test) };
+}
+
+function centered(dataset: Dataset, gain_V: number, min_V: number, max_V: number, clip: boolean): Dataset {
+  const n = dataset.features;
+  const rows = dataset.train.x;
+  if (rows.length === 0) throw new RangeError(`${dataset.name}: train set is empty`);
+  const mean = new Float64Array(n);
+  for (const x of rows) for (let i = 0; i < n; i++) mean[i] += x[i];
+  for (let i = 0; i < n; i++) mean[i] /= rows.length;
+  const map = (x: Float64Array): Float64Array => {
+    const out = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = gain_V * (x[i] - mean[i]);
+      out[i] = clip ? Math.min(max_V, Math.max(min_V, v)) : v;
     }
     return out;
   };

@@ -28,8 +28,9 @@ export type TrainingMode = 'ideal' | 'pulses';
 
 export interface DatasetPreset {
   dataset: DatasetName;
-  /** Features are mapped affinely onto [min_V, max_V] (train-set ranges, or the pixel range). */
-  input: { min_V: number; max_V: number };
+  /** Features are mapped affinely onto [min_V, max_V] (train-set ranges, or the pixel range), or
+   * with `centerGain_V` centred on their train-set means (src/datasets/scaling.ts). */
+  input: { min_V: number; max_V: number; centerGain_V?: number };
   /** Voltage of the constant bias input line, or null for none. */
   biasInput_V: number | null;
   /** The network without `inputs`/`outputs` (they come from the dataset). */

@@ -50,6 +50,7 @@ export function planPresetRun(options: PresetRunOptions): PresetRunPlan {
       : {
           ...base,
           input: {
+            ...base.input,
             min_V: Math.max(base.input.min_V, range.min),
             max_V: Math.min(base.input.max_V, range.max),
           },

@@ -84,6 +84,13 @@ export const trainingConfigSchema = z
     mode: z.enum(['pulses', 'ideal']).default('pulses'),
     /** Ideal mode: Δg = −η ∇̂, η in S per unit of the estimate (S²/V²). */
     learningRate: positive('learningRate').default(1e-9),
+    /** Ideal mode: η decays linearly over the epochs to learningRate · learningRateEndFactor
+     * (epoch e of E steps with learningRate · (1 − (e/E)(1 − endFactor)); 1 keeps η constant). */
+    learningRateEndFactor: z
+      .number()
+      .gt(0, 'learningRateEndFactor must be > 0')
+      .max(1, 'learningRateEndFactor must be <= 1')
+      .default(1),
     /** Multiplier of the estimate per network array (layer-wise learning rates, thesis §3.3.1). */
     layerScale: z.array(z.number().nonnegative('layerScale entries must be >= 0')).optional(),
     pulses: z
@@ -114,6 +121,12 @@ export const trainingConfigSchema = z
 
 export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
 export type TrainingConfigInput = z.input<typeof trainingConfigSchema>;
+
+/** The ideal mode's learning-rate factor in epoch `epoch` (0-based) of the run. */
+export function learningRateFactor(config: TrainingConfig, epoch: number): number {
+  const e = Math.min(Math.max(epoch, 0), config.epochs);
+  return 1 - (e / config.epochs) * (1 - config.learningRateEndFactor);
+}
 
 /** Parses a configuration; a failure is a RangeError listing each bad field as `path: reason`. */
 export function parseTrainingConfig(input: TrainingConfigInput = {}): TrainingConfig {

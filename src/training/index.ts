@@ -1,7 +1,7 @@
 // The training engine's public API.
 export { Trainer } from './trainer.ts';
 export type { EpochSummary, RunOptions, TrainingSummary } from './trainer.ts';
-export { parseTrainingConfig, trainingConfigSchema } from './config.ts';
+export { learningRateFactor, parseTrainingConfig, trainingConfigSchema } from './config.ts';
 export type { TrainingConfig, TrainingConfigInput } from './config.ts';
 export type { EvaluationResult, TrainingEvent, TrainingEventType } from './events.ts';
 export {

@@ -11,6 +11,7 @@ import { timed } from './bench-port.ts';
 import type { BenchPort } from './bench-port.ts';
 import type { TrainingConfig } from './config.ts';
 import type { StepPhase } from './errors.ts';
+import { DropBatch } from './drop-batch.ts';
 import { GradientAccumulator } from './estimators.ts';
 import type { TrainingEvent } from './events.ts';
 import { applyIdealUpdate } from './ideal-update.ts';
@@ -45,16 +46,19 @@ export interface PipelineContext {
   readonly map: DeviceMap;
   /** Draws the sign of β per sample for the random-sign estimator. */
   readonly signRng: Rng;
-  readonly accumulator: GradientAccumulator;
+  /** The mini-batch estimate: summed per device for the pulses mode, kept as voltage-drop pairs
+   * for the ideal mode's step (exactly one of the two). */
+  readonly accumulator: GradientAccumulator | null;
+  readonly drops: DropBatch | null;
   position: Position;
   /** True until the nudge currents are known to be zero. */
   nudgeLive: boolean;
   readonly lines_V: Float64Array;
   readonly zeroNudge_A: Float64Array;
-  /** The ideal mode's conductance buffer (read, stepped, written back each programming). */
-  readonly conductances_S: Float64Array | null;
   /** The pulses mode's plan storage (one plan per programming). */
   readonly pulsePlan: PulsePlanStorage | null;
+  /** The ideal mode's learning-rate factor of the current epoch (config.learningRateEndFactor). */
+  learningRateFactor: number;
 }
 
 export function createPipelineContext(
@@ -74,13 +78,14 @@ export function createPipelineContext(
     loss: createLoss(layout, config.loss),
     map: DeviceMap.create(layout, port.physicalArrays, config.inputPairing),
     signRng,
-    accumulator: new GradientAccumulator(n),
+    accumulator: config.mode === 'pulses' ? new GradientAccumulator(n) : null,
+    drops: config.mode === 'ideal' ? new DropBatch(layout) : null,
     position: { phase: 'free', step: null, sample: null },
     nudgeLive: true,
     lines_V: new Float64Array(layout.inputLines),
     zeroNudge_A: new Float64Array(layout.outputNodes),
-    conductances_S: config.mode === 'ideal' ? new Float64Array(n) : null,
     pulsePlan: config.mode === 'pulses' ? pulsePlanStorage(layout) : null,
+    learningRateFactor: 1,
   };
 }
 
@@ -235,12 +240,17 @@ export function trainSample(
       estimator === 'centered' ? nudged('nudged-minus', -beta, (v) => (minus = v)) : EMPTY,
       releasePhase(ctx, step, sample),
       defer(() => {
-        // One fused pass over the devices from the node voltages (estimators.ts).
-        const { layout, lines_V } = ctx;
-        if (estimator === 'centered') {
-          ctx.accumulator.addCenteredFromNodes(layout, lines_V, plus!, minus!, beta);
+        // Ideal mode: the states for the bench's fused step (drop-batch.ts); pulses mode: one
+        // fused pass over the devices from the node voltages (estimators.ts).
+        const { layout, lines_V, drops, accumulator } = ctx;
+        if (drops !== null && estimator === 'centered') {
+          drops.addCenteredFromNodes(lines_V, plus!, minus!, beta);
+        } else if (drops !== null) {
+          drops.addOneSidedFromNodes(lines_V, free!.nodes_V, plus!, signedBeta);
+        } else if (estimator === 'centered') {
+          accumulator!.addCenteredFromNodes(layout, lines_V, plus!, minus!, beta);
         } else {
-          ctx.accumulator.addOneSidedFromNodes(layout, lines_V, free!.nodes_V, plus!, signedBeta);
+          accumulator!.addOneSidedFromNodes(layout, lines_V, free!.nodes_V, plus!, signedBeta);
         }
         return EMPTY;
       }),
@@ -251,16 +261,15 @@ export function trainSample(
 /** Programs the mini-batch estimate: sign-SGD pulses, or the continuous ideal step. */
 export function programPhase(ctx: PipelineContext, step: number): Observable<TrainingEvent> {
   return phase(ctx, { phase: 'program', step, sample: null }, () => {
-    const gradient = ctx.accumulator.mean();
     const { config } = ctx;
-    if (config.mode === 'ideal') {
+    if (ctx.drops !== null) {
+      const gradient = ctx.drops.mean();
       const r = applyIdealUpdate(
         ctx.port.ideal!,
         ctx.layout,
         gradient,
-        config.learningRate,
+        config.learningRate * ctx.learningRateFactor,
         config.layerScale,
-        ctx.conductances_S ?? undefined,
       );
       return of({
         reads: 0,
@@ -268,7 +277,7 @@ export function programPhase(ctx: PipelineContext, step: number): Observable<Tra
       });
     }
     const plan = planSignSgdPulses(
-      gradient,
+      ctx.accumulator!.mean(),
       ctx.map,
       { ...config.pulses, layerScale: config.layerScale },
       ctx.pulsePlan ?? undefined,

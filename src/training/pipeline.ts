@@ -5,6 +5,7 @@
 import { EMPTY, concat, concatMap, defer, from, of, range } from 'rxjs';
 import type { Observable } from 'rxjs';
 import type { Rng } from '../util/random.ts';
+import { learningRateFactor } from './config.ts';
 import type { EvaluationResult, TrainingEvent } from './events.ts';
 import { emptyTally, freePhase, programPhase, trainSample, verifyPhase } from './phases.ts';
 import type { PipelineContext, Tally } from './phases.ts';
@@ -40,7 +41,8 @@ export function trainingStep(
   tally: Tally,
 ): Observable<TrainingEvent> {
   return defer(() => {
-    ctx.accumulator.reset();
+    ctx.accumulator?.reset();
+    ctx.drops?.reset();
     const stepTally = emptyTally();
     const count = indices.length;
     return concat(
@@ -117,6 +119,7 @@ export function epoch(
   test: LabelledSamples | null,
 ): Observable<TrainingEvent> {
   return defer(() => {
+    ctx.learningRateFactor = learningRateFactor(ctx.config, plan.epoch);
     const order = Int32Array.from({ length: train.x.length }, (_, i) => i);
     if (plan.shuffle) plan.shuffleRng.shuffle(order);
     const steps = Math.ceil(order.length / plan.batchSize);

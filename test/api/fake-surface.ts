@@ -35,6 +35,7 @@ export class FakeSurface implements DaemonSurface {
   readonly runs = new Map<number, FakeRun>();
   fault: string | null = null;
   estops: string[] = [];
+  reconnects = 0;
   private nextId = 1;
   readonly calibrations = new Map<
     number,
@@ -162,13 +163,17 @@ export class FakeSurface implements DaemonSurface {
       .map((r) => this.summary(r));
   }
 
-  getRun(jobId: number, opts: { maxPoints?: number } = {}): RunDetail {
+  getRun(
+    jobId: number,
+    opts: { maxPoints?: number; sinceStep?: number; sinceEpoch?: number } = {},
+  ): RunDetail {
     const r = this.run(jobId);
-    const stride = opts.maxPoints ? Math.max(1, Math.ceil(r.steps.length / opts.maxPoints)) : 1;
+    const steps = r.steps.filter((s) => s.step > (opts.sinceStep ?? -1));
+    const stride = opts.maxPoints ? Math.max(1, Math.ceil(steps.length / opts.maxPoints)) : 1;
     return {
       ...this.summary(r),
-      epochs: [...r.epochs],
-      steps: r.steps.filter((_, i) => i % stride === 0),
+      epochs: r.epochs.filter((e) => e.epoch > (opts.sinceEpoch ?? -1)),
+      steps: steps.filter((_, i) => i % stride === 0),
       result: null,
     };
   }
@@ -193,6 +198,13 @@ export class FakeSurface implements DaemonSurface {
 
   clearFault(): void {
     this.fault = null;
+  }
+
+  /** Refused like the daemon's while a fault is latched. */
+  async reconnectBench(): Promise<BenchStatus> {
+    if (this.fault !== null) throw conflict('bench', `a fault is latched (${this.fault}); clear it first`);
+    this.reconnects++;
+    return this.benchStatus();
   }
 
   async exportRun(jobId: number, format: 'jsonl' | 'csv', out: Writable): Promise<number> {

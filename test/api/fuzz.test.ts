@@ -210,6 +210,13 @@ const cases = (): Case[] => [
     status: 400,
     field: 'query.maxPoints',
   },
+  {
+    name: 'sinceStep negative',
+    send: () => h.get(`/api/runs/${running}?sinceStep=-1`),
+    status: 400,
+    field: 'query.sinceStep',
+    reason: /non-negative integer/,
+  },
   { name: 'unknown route', send: () => h.get('/api/nothing'), status: 404, field: 'url' },
   {
     name: 'body over 1 MiB',

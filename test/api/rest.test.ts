@@ -54,6 +54,12 @@ test('a run is created, listed, driven through pause/resume/abort and exported',
   assert.equal(detail.job.state, 'running');
   assert.equal(detail.latest.step, 4);
   assert.equal(detail.steps.length, 3);
+  const newer = (await h.get(`/api/runs/${id}?sinceStep=2&sinceEpoch=0`)).body;
+  assert.deepEqual(
+    newer.steps.map((s: { step: number }) => s.step),
+    [3, 4],
+    'sinceStep: only the steps after it',
+  );
 
   assert.equal((await h.post(`/api/runs/${id}/pause`)).body.state, 'paused');
   assert.equal((await h.post(`/api/runs/${id}/resume`, {})).body.state, 'running');
@@ -82,9 +88,17 @@ test('emergency stop fails the active job and latches a fault until cleared', as
   assert.equal((await h.get(`/api/runs/${id}`)).body.job.state, 'failed');
   assert.equal((await h.get('/api/health')).body.fault, 'smoke');
   assert.equal((await h.post('/api/estop')).status, 200, 'an estop needs no body');
+  const early = await h.post('/api/bench/reconnect');
+  assert.equal(early.status, 409, 'no reconnect while the fault is latched');
+  assert.equal(early.body.field, 'bench');
+  assert.equal(h.surface.reconnects, 0);
   const cleared = await h.post('/api/clear-fault');
   assert.equal(cleared.status, 200);
   assert.equal(cleared.body.fault, null);
+  const reconnected = await h.post('/api/bench/reconnect');
+  assert.equal(reconnected.status, 200);
+  assert.equal(reconnected.body.instruments[0].name, 'sim-board');
+  assert.equal(h.surface.reconnects, 1);
 });
 
 test('OpenAPI description lists every route with its schemas', async () => {
@@ -102,6 +116,7 @@ test('OpenAPI description lists every route with its schemas', async () => {
     '/api/runs/{id}/export',
     '/api/runs/{id}/conductances',
     '/api/bench/conductances',
+    '/api/bench/reconnect',
     '/api/estop',
     '/api/clear-fault',
     '/api/events',

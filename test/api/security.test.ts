@@ -46,6 +46,8 @@ test('with a token, mutating requests need it (401 without or with a wrong one),
     );
     assert.equal((await h.post('/api/estop', { reason: 'x' }, {})).status, 401);
     assert.deepEqual(h.surface.estops, [], 'a refused estop did nothing');
+    assert.equal((await h.post('/api/bench/reconnect', undefined, {})).status, 401);
+    assert.equal(h.surface.reconnects, 0, 'a refused reconnect did nothing');
     assert.equal((await h.get('/api/runs')).body.length, 0, 'nothing was created');
 
     const ok = await h.post('/api/runs', { kind: 'train' });

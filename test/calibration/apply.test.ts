@@ -8,6 +8,7 @@ import {
   applyChannelCalibration,
   calibrateAdc,
   calibrateDac,
+  calibratedInstruments,
   calibrationWarnings,
   makeRecord,
   resultOf,
@@ -24,6 +25,8 @@ function board(): SimBoard {
   });
 }
 
+const boardIdentity = { vendor: 'nudged', model: 'SimBoard', serial: 'seed 21', firmware: 'in-process' };
+
 async function records(b: SimBoard) {
   const lines = [0, 1, 2, 3].map((line) => simMeter(b, { kind: 'input-line', line }, 2e-5, line + 1));
   const nodes = [0, 1].map((node) => simMeter(b, { kind: 'node', node }, 2e-5, node + 11));
@@ -31,7 +34,10 @@ async function records(b: SimBoard) {
   const adc = await resultOf(
     calibrateAdc({ inputs: b.inputs, sampler: b.sampler, meters: nodes, timebase: b.timebase }),
   );
-  const instruments = [{ role: 'reference meter', ...lines[0].identity! }];
+  const instruments = [
+    { role: 'sim-board (bench)', ...boardIdentity },
+    { role: 'reference meter on line 0', ...lines[0].identity! },
+  ];
   return [
     makeRecord('dac', dac, { id: 'dac-1', bench: 'test', instruments, createdAt: new Date('2026-01-01') }),
     makeRecord('adc', adc, { id: 'adc-1', bench: 'test', instruments, createdAt: new Date('2026-01-02') }),
@@ -74,7 +80,7 @@ describe('applying channel calibrations', () => {
   test('stale records and records of other instruments are reported', async () => {
     const b = board();
     const recs = await records(b);
-    const identity = { vendor: 'test', model: 'sim-meter', serial: '1', firmware: '0' };
+    const identity = boardIdentity;
     assert.deepEqual(
       calibrationWarnings(recs, {
         now: new Date('2026-01-10'),
@@ -96,6 +102,35 @@ describe('applying channel calibrations', () => {
       identities: [{ ...identity, serial: '999' }],
     });
     assert.equal(other.length, 2);
-    assert.ok(other.every((w) => w.kind === 'identity' && w.message.includes('serial 1')));
+    assert.ok(other.every((w) => w.kind === 'identity' && w.message.includes('serial seed 21')));
+  });
+
+  test('a record is bound to the instruments it calibrated, not to its reference meters', () => {
+    const record = (kind: 'dac' | 'adc', roles: string[]) =>
+      ({
+        kind,
+        instruments: roles.map((role, k) => ({ role, ...boardIdentity, serial: String(k) })),
+      }) as unknown as Parameters<typeof calibratedInstruments>[0];
+    const roles = [
+      'board (sampler, arrays)',
+      'dac (inputs)',
+      'smu (nudge)',
+      'refA (reference)',
+      'reference meter on line 0',
+    ];
+    assert.deepEqual(
+      calibratedInstruments(record('dac', roles)).map((i) => i.role),
+      ['dac (inputs)'],
+    );
+    assert.deepEqual(
+      calibratedInstruments(record('adc', roles)).map((i) => i.role),
+      ['board (sampler, arrays)'],
+    );
+    assert.deepEqual(
+      calibratedInstruments(record('dac', ['sim-board (bench)', 'reference meter on line 0'])).map(
+        (i) => i.role,
+      ),
+      ['sim-board (bench)'],
+    );
   });
 });

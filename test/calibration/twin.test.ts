@@ -1,84 +1,46 @@
 // The digital twin: a simulated board built from a bench's calibration records carries the
-// measured channel errors, node capacitance (from the time constant) and device population, and reproduces the
-// measured board's pulse response within the fitted noise.
-import { describe, test } from 'node:test';
+// measured channel errors, node capacitance (from the time constant) and device population, and
+// reproduces the measured board's pulse response within the fitted noise — built directly, or as
+// a bench from the bench option `sim.fromCalibration` (a record file, or a record id of the
+// daemon's store).
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { SimBoard } from '../../sim/board/index.ts';
 import type { SimBoardConfigInput } from '../../sim/board/index.ts';
-import {
-  allDevices,
-  calibrateAdc,
-  calibrateDac,
-  calibrateSettle,
-  exportRecord,
-  importRecord,
-  makeRecord,
-  measurePulseResponse,
-  readConductanceMap,
-  resultOf,
-  twinConfigFromCalibration,
-} from '../../calibration/index.ts';
-import type { CalibrationRecord } from '../../calibration/index.ts';
-import { simMeter } from './helpers.ts';
-import { deviceParams, pulse } from './fixtures.ts';
+import { exportRecord, importRecord, twinConfigFromCalibration } from '../../calibration/index.ts';
+import { openBenchFromFile } from '../../src/bench/index.ts';
+import { ConfigError } from '../../src/config/index.ts';
+import { Daemon } from '../../src/daemon/daemon.ts';
+import { databasePath } from '../../src/daemon/paths.ts';
+import { storeCalibration } from '../../src/daemon/jobs/calibrate.ts';
+import { Store } from '../../src/daemon/store/index.ts';
+import { assertSamePulseResponse, calibrate, hidden, network } from './twin-fixtures.ts';
 
-const network = { inputs: 2, hidden: [2], outputs: 1 }; // arrays 4×2 and 2×2: 12 devices
+const dir = mkdtempSync(join(tmpdir(), 'nudged-twin-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
 
-function hidden(): SimBoard {
-  return new SimBoard({
-    network: { ...network, nodeCapacitance_F: 5e-12 },
-    seed: 8,
-    devices: deviceParams({ family: 'soft-bounds' }),
-    dacErrors: { gainErrorRms: 0.01, offsetRms_V: 0.005 },
-  });
-}
-
-async function calibrate(b: SimBoard): Promise<CalibrationRecord[]> {
-  const meta = (id: string) => ({ id, bench: 'hidden', createdAt: new Date('2026-02-01T10:00:00Z') });
-  const lines = [0, 1, 2, 3].map((line) => simMeter(b, { kind: 'input-line', line }, 2e-5, line + 1));
-  const nodes = [0, 1, 2, 3].map((node) => simMeter(b, { kind: 'node', node }, 2e-5, node + 11));
-  const dac = await resultOf(calibrateDac({ inputs: b.inputs, meters: lines, timebase: b.timebase }));
-  const adc = await resultOf(
-    calibrateAdc(
-      { inputs: b.inputs, sampler: b.sampler, meters: nodes, timebase: b.timebase },
-      { min_V: -0.3, max_V: 0.3 },
-    ),
+/** A simulated bench file whose board is the twin of `from`, with limits that let the
+ * calibration pulse (1.2 V, 100 ns) and reads through. */
+function twinBenchFile(name: string, from: string | number): string {
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(
+    file,
+    `kind: sim
+name: twin
+network: { inputs: 2, hidden: [2], outputs: 1 }
+limits:
+  inputVoltage_V: { min: -1, max: 1 }
+  nudgeCurrent_A: { min: -1.0e-4, max: 1.0e-4 }
+  pulse: { amplitude_V: 1.5, width_s: { min: 1.0e-8, max: 1.0e-6 }, count: 10 }
+  readVoltage_V: 0.2
+sim: { seed: 99, fromCalibration: ${typeof from === 'string' ? JSON.stringify(from) : from} }
+`,
   );
-  const settle = await resultOf(
-    calibrateSettle(
-      { inputs: b.inputs, sampler: b.sampler, timebase: b.timebase, reader: b.reader },
-      { maxDelay_s: 12 * b.slowestTimeConstant() },
-    ),
-  );
-  const map = await resultOf(readConductanceMap({ reader: b.reader }));
-  const pulses = await resultOf(
-    measurePulseResponse(
-      { programmer: b.programmer, reader: b.reader },
-      { devices: allDevices(b.reader), set: pulse, reset: pulse, pulsesPerTrain: 200, cycles: 1 },
-    ),
-  );
-  return [
-    makeRecord('dac', dac, meta('dac')),
-    makeRecord('adc', adc, meta('adc')),
-    makeRecord('settle', settle, meta('settle')),
-    makeRecord('conductance-map', map, meta('map')),
-    makeRecord('pulse-response', pulses, meta('pulses')),
-  ];
-}
-
-/** Mean over the devices and its standard error, per point of the curves. */
-function meanCurve(curves: { g_S: readonly number[] }[]): { mean: number[]; se: number[] } {
-  const n = curves.length;
-  const points = curves[0].g_S.length;
-  const mean: number[] = [];
-  const se: number[] = [];
-  for (let k = 0; k < points; k++) {
-    const v = curves.map((c) => c.g_S[k]);
-    const m = v.reduce((a, b) => a + b, 0) / n;
-    mean.push(m);
-    se.push(Math.sqrt(v.reduce((a, x) => a + (x - m) ** 2, 0) / (n - 1) / n));
-  }
-  return { mean, se };
+  return file;
 }
 
 describe('digital twin', () => {
@@ -97,33 +59,63 @@ describe('digital twin', () => {
     // C = τ·λ_min(G) from the slowest fitted τ and the map read with it (hidden: 5 pF).
     const cErr = twin.layout.desc.nodeCapacitance_F / 5e-12 - 1;
     assert.ok(Math.abs(cErr) < 0.1, `node capacitance twin/board − 1 = ${cErr}`);
+    await assertSamePulseResponse(board, twin, records);
+  });
 
-    // The same experiment on both, from the same preconditioning.
-    const experiment = (b: SimBoard) =>
-      resultOf(
-        measurePulseResponse(
-          { programmer: b.programmer, reader: b.reader },
-          {
-            devices: allDevices(b.reader),
-            set: pulse,
-            reset: pulse,
-            pulsesPerTrain: 200,
-            cycles: 1,
-            families: [],
-          },
-        ),
+  test('the bench option builds the twin from a record file (relative to the bench file)', async () => {
+    const board = hidden();
+    const records = await calibrate(board);
+    writeFileSync(join(dir, 'records.json'), `[${records.map(exportRecord).join(',')}]`);
+    const bench = await openBenchFromFile(twinBenchFile('from-file', 'records.json'));
+    try {
+      assert.equal(bench.kind, 'sim');
+      assert.ok(Math.abs(bench.layout.desc.nodeCapacitance_F / 5e-12 - 1) < 0.1);
+      // The twin's lines carry the hidden board's DAC errors: 0.5 V requested on every line.
+      await bench.capabilities.inputs.setVoltages(new Float64Array(4).fill(0.5));
+      bench.trueVoltages!.inputLines().forEach((v, c) => {
+        const expected = board.dacErrors.gain[c] * 0.5 + board.dacErrors.offset_V[c];
+        assert.ok(Math.abs(v - expected) < 1e-3, `line ${c}: ${v} vs ${expected}`);
+      });
+      await bench.capabilities.safeState();
+      await assertSamePulseResponse(board, bench.capabilities, records);
+    } finally {
+      await bench.close();
+    }
+  });
+
+  test("the bench option builds the twin from a record id of the daemon's store", async () => {
+    const board = hidden();
+    const records = await calibrate(board);
+    const dataDir = join(dir, 'data');
+    const store = Store.open(databasePath(dataDir));
+    let id: number;
+    try {
+      const ids = records.map((r) => storeCalibration(store, r));
+      id = ids[records.findIndex((r) => r.kind === 'pulse-response')];
+    } finally {
+      store.close();
+    }
+    const quiet = new Writable({ write: (_c, _e, done) => done() });
+    const daemon = await Daemon.open({
+      dataDir,
+      benchFile: twinBenchFile('from-id', id),
+      durability: 'normal',
+      logger: { level: 'warn', pretty: false, destination: quiet },
+    });
+    try {
+      assert.ok(Math.abs(daemon.bench.layout.desc.nodeCapacitance_F / 5e-12 - 1) < 0.1, 'settle beside it');
+      await assertSamePulseResponse(board, daemon.bench.capabilities, records);
+    } finally {
+      await daemon.close();
+    }
+    // Without the daemon's store a record id cannot be resolved: a located error.
+    await assert.rejects(openBenchFromFile(twinBenchFile('no-store', id)), (error: Error) => {
+      assert.ok(error instanceof ConfigError, String(error));
+      assert.match(
+        error.message,
+        /no-store\.yaml:\d+:\d+: sim\.fromCalibration: calibration record \d+ is in the daemon's store/,
       );
-    const measured = meanCurve((await experiment(board)).curves);
-    const simulated = meanCurve((await experiment(twin)).curves);
-    // Tolerance per point: the sampling error of both means and the fitted noise of one read.
-    const fit = records.find((r) => r.kind === 'pulse-response')!.result.fit!;
-    const readNoise = (g: number) => Math.hypot(fit.readNoiseFraction * g, fit.readNoiseFloor_S);
-    const z = measured.mean.map(
-      (m, k) => (m - simulated.mean[k]) / Math.hypot(measured.se[k], simulated.se[k], readNoise(m)),
-    );
-    const worst = Math.max(...z.map(Math.abs));
-    assert.ok(worst < 3, `largest |difference| is ${worst.toFixed(2)} σ`);
-    const rmsZ = Math.sqrt(z.reduce((a, v) => a + v * v, 0) / z.length);
-    assert.ok(rmsZ < 1.5, `rms difference ${rmsZ.toFixed(2)} σ`);
+      return true;
+    });
   });
 });

@@ -1,14 +1,15 @@
-// Crash-safe resume, end to end: `nudge serve` trains a small run on the (noise-free) simulated
-// bench and is killed with SIGKILL at chosen moments — right after a pulse intent is committed
-// and before its batch is sent, inside a step before its commit, right after a commit — then
-// restarted with --resume until the run completes. Every time: the step metrics are contiguous
-// with no gap or duplicate, and the finished run equals an uninterrupted one (metrics and final
-// conductances), since the simulated bench is deterministic.
-import { after, before, test } from 'node:test';
+// Crash-safe resume, end to end: `nudge serve` trains a small run on the built-in simulated bench
+// (ADC noise on) and is killed with SIGKILL at chosen moments — right after a pulse intent is
+// committed and before its batch is sent, inside a step before its commit, right after a commit —
+// then restarted with --resume until the run completes. Every time: the step metrics are
+// contiguous with no gap or duplicate, and the finished run equals an uninterrupted one bitwise
+// (metrics and final conductances): the simulated bench is deterministic given its seed, and its
+// saved state holds the devices and the ADC's noise stream.
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { Store } from '../../src/daemon/store/index.ts';
-import { TempDirs, quietSimBench, serveOnce } from './helpers.ts';
+import { SIM_BENCH, TempDirs, serveOnce } from './helpers.ts';
 
 const temp = new TempDirs();
 after(() => temp.cleanup());
@@ -25,10 +26,7 @@ const PARAMS = {
 };
 const TOTAL_STEPS = 12;
 
-let bench: string;
-before(() => {
-  bench = quietSimBench(temp.make());
-});
+const bench = SIM_BENCH;
 
 interface Outcome {
   steps: { step: number; epoch: number; loss: number; accuracy: number | null; pulses: number }[];

@@ -60,6 +60,11 @@ test('bad submissions are refused naming the field, and nothing is queued', asyn
       () => daemon.pause(99),
       (e: unknown) => e instanceof DaemonError && e.status === 404,
     );
+    await assert.rejects(
+      daemon.reconnectBench(),
+      (e: unknown) => e instanceof DaemonError && e.status === 409 && /no instrument links/.test(e.reason),
+      'the simulated bench has nothing to reconnect',
+    );
   } finally {
     await daemon.close();
   }

@@ -2,8 +2,8 @@
 // instrument bench (a Modbus DAC, a Keithley 2450 and the crossbar board on loopback): an SCPI
 // error, a Modbus exception, a dropped link and a timeout each fail the job in flight with a
 // clear reason, leave every output safe, latch the bench fault — and the daemon stays up: once
-// the fault is cleared the next job runs (after a dropped link the next job fails at once,
-// naming the closed link, until the daemon is restarted on the bench).
+// the fault is cleared the next job runs, on a bench the daemon re-assembled first (links opened
+// again, every instrument identified again), so a dropped link needs no restart.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
@@ -14,7 +14,7 @@ import { z } from 'zod';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import type { LiveEvent } from '../../src/daemon/events.ts';
 import type { FaultsConfig, RunningEmulatedBench } from '../../sim/emulators/index.ts';
-import { Keithley2450Emulator } from '../../sim/emulators/index.ts';
+import { FaultInjector, Keithley2450Emulator } from '../../sim/emulators/index.ts';
 import { emulatedBenchYaml, instrumentTraffic, startXorEmulators } from '../bench/emulated-helpers.ts';
 import { TempDirs } from './helpers.ts';
 
@@ -70,13 +70,21 @@ after(async () => {
   temp.cleanup();
 });
 
-/** Messages the board's fault injector counted that never executed (swallowed), which the
- * traffic recorder therefore did not see. */
-let boardSwallowed = 0;
-
 function faultsOf(name: string): FaultsConfig {
   return running.config.instruments.find((i) => i.name === name)!.faults;
 }
+
+/** Every message (SCPI program message, Modbus request — reads too) each emulator's fault
+ * injector has counted, by its faults configuration: a fault window `{ after: received(name) }`
+ * hits the next message, however many the assemblies and re-assemblies exchanged. */
+const counted = new Map<FaultsConfig, number>();
+const next = FaultInjector.prototype.next;
+FaultInjector.prototype.next = function (this: FaultInjector) {
+  const decision = next.call(this);
+  counted.set(this.config, decision.message);
+  return decision;
+};
+const received = (name: string) => counted.get(faultsOf(name)) ?? 0;
 
 async function runJob(kind: string, params: unknown): Promise<{ state: string; reason: string | null }> {
   const job = daemon.submit(kind, params);
@@ -117,7 +125,7 @@ test('a sweep without faults completes on the emulated bench, its instruments re
 
 test('an SCPI error from the SMU fails the job with the instrument error, outputs safe', async () => {
   faultsOf('smu').scpiError = {
-    after: traffic.counts.smu + 1,
+    after: received('smu'),
     count: 1,
     code: -300,
     message: 'injected fault',
@@ -131,7 +139,7 @@ test('an SCPI error from the SMU fails the job with the instrument error, output
 });
 
 test('a Modbus exception from the DAC fails the job naming the exception, outputs safe', async () => {
-  faultsOf('dac').modbusException = { after: traffic.counts.dac + 1, count: 1, code: 4 };
+  faultsOf('dac').modbusException = { after: received('dac'), count: 1, code: 4 };
   const r = await runJob('calibrate', { points: 4 });
   delete faultsOf('dac').modbusException;
   assert.equal(r.state, 'failed');
@@ -141,28 +149,73 @@ test('a Modbus exception from the DAC fails the job naming the exception, output
 });
 
 test('a board that stops answering times out: the job fails with the timeout, outputs safe', async () => {
-  faultsOf('board').stuck = { after: traffic.counts.board + boardSwallowed, count: 1 };
+  faultsOf('board').stuck = { after: received('board'), count: 1 };
   const r = await runJob('read-map', {});
   delete faultsOf('board').stuck;
-  boardSwallowed += 1;
   assert.equal(r.state, 'failed');
   assert.match(r.reason ?? '', /time/i);
   assertOutputsSafe();
   await assertRecovers();
 });
 
-test('a dropped link to the board fails the job, outputs safe', async () => {
-  faultsOf('board').drop = { after: traffic.counts.board + boardSwallowed, count: 1 };
+test('a dropped link to the board fails the job, outputs safe; the next job re-assembles the bench and runs', async () => {
+  faultsOf('board').drop = { after: received('board'), count: 1 };
   const r = await runJob('read-map', {});
   delete faultsOf('board').drop;
   assert.equal(r.state, 'failed');
   assert.ok((r.reason ?? '').length > 0);
   assertOutputsSafe();
-  // The daemon stays up and says why the bench cannot work until it is reopened: the link is gone.
+  // The daemon stays up; new jobs wait until the fault is cleared.
   assert.notEqual(daemon.health().fault, null);
+  const identified = () => traffic.messages.filter((m) => /^board: .*\*IDN\?/.test(m)).length;
+  const idnBefore = identified();
   daemon.clearFault();
+  // The board drops the link again while being identified: the re-assembly fails, naming it.
+  faultsOf('board').drop = { after: received('board'), count: 1 };
+  const refused = await runJob('read-map', {});
+  delete faultsOf('board').drop;
+  assert.equal(refused.state, 'failed');
+  assert.match(
+    refused.reason ?? '',
+    /re-assembling the bench after an instrument fault failed: .*board: .*connection closed/s,
+  );
+  assertOutputsSafe();
+  if (daemon.health().fault !== null) daemon.clearFault();
   const next = await runJob('read-map', {});
-  assert.equal(next.state, 'failed');
-  assert.match(next.reason ?? '', /not open/);
+  assert.equal(next.state, 'done', next.reason ?? '');
+  assertOutputsSafe();
+  assert.ok(identified() > idnBefore, 'the board was identified again on its new link');
+  assert.equal(daemon.health().fault, null);
+  assert.equal(
+    daemon.bench.status().instruments.every((i) => i.healthy),
+    true,
+  );
   assert.equal(daemon.listRuns({ state: 'failed' }).length, 5);
+});
+
+test('on request the bench is re-assembled: every instrument identified again, outputs safe; refused while a job runs', async () => {
+  const identified = (name: string) =>
+    traffic.messages.filter((m) => m.startsWith(`${name}: `) && /\*IDN\?/.test(m)).length;
+  const before = { board: identified('board'), smu: identified('smu') };
+  const status = await daemon.reconnectBench();
+  assert.deepEqual(
+    status.instruments.map((i) => [i.name, i.healthy]),
+    [
+      ['board', true],
+      ['dac', true],
+      ['smu', true],
+    ],
+  );
+  assert.ok(identified('board') > before.board && identified('smu') > before.smu);
+  assertOutputsSafe();
+  // A slow sweep holds the bench: a reconnect request is refused, naming the running job.
+  faultsOf('smu').latency_ms = 50;
+  const job = daemon.submit('calibrate', { points: 3 });
+  try {
+    await assert.rejects(daemon.reconnectBench(), new RegExp(`job ${job.id} is (queued|running)`));
+  } finally {
+    faultsOf('smu').latency_ms = 0;
+  }
+  await daemon.idle();
+  assert.equal(daemon.getRun(job.id).job.state, 'done');
 });

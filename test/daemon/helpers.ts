@@ -1,15 +1,14 @@
-// Shared by the daemon tests: temp data directories, a noise-free copy of the built-in simulated
-// bench (the ADC noise stream is not part of the saved device state, so it is off where a resumed
-// run must equal an uninterrupted one), and spawning `nudge serve`.
+// Shared by the daemon tests: temp data directories, the built-in simulated bench, and spawning
+// `nudge serve`.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parse, stringify } from 'yaml';
 
 export const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const SIM_BENCH = fileURLToPath(new URL('../../examples/sim-bench.yaml', import.meta.url));
+/** The built-in simulated bench (ADC noise on, as by default). */
+export const SIM_BENCH = fileURLToPath(new URL('../../examples/sim-bench.yaml', import.meta.url));
 
 export class TempDirs {
   readonly #dirs: string[] = [];
@@ -23,15 +22,6 @@ export class TempDirs {
   cleanup(): void {
     for (const d of this.#dirs) rmSync(d, { recursive: true, force: true });
   }
-}
-
-/** The built-in sim bench with the ADC noise off, written into `dir`; returns its path. */
-export function quietSimBench(dir: string): string {
-  const config = parse(readFileSync(SIM_BENCH, 'utf8')) as { sim: Record<string, unknown> };
-  config.sim.chain = { adc: { noiseRms_V: 0 } };
-  const file = join(dir, 'quiet-sim-bench.yaml');
-  writeFileSync(file, stringify(config));
-  return file;
 }
 
 export interface ServeResult {

@@ -3,7 +3,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { Store } from '../../src/daemon/store/index.ts';
+import { decimatedSql } from '../../src/daemon/store/metrics.ts';
 import { runUid } from '../../src/daemon/jobs/types.ts';
 import { StepTally } from '../../src/daemon/jobs/live.ts';
 import { runDetail } from '../../src/daemon/views.ts';
@@ -49,14 +51,74 @@ test('run details keep every ceil(n / maxPoints)-th step and the last, as the ro
     for (const maxPoints of [1, 2, 5, 7, 22, 23, 1000]) {
       const stride = Math.ceil(N / maxPoints);
       const expected = all.filter((_, i) => i % stride === 0 || i === N - 1);
-      assert.deepEqual(runDetail(store, job, maxPoints).steps, expected, `maxPoints ${maxPoints}`);
+      assert.deepEqual(runDetail(store, job, { maxPoints }).steps, expected, `maxPoints ${maxPoints}`);
     }
     assert.deepEqual(
-      runDetail(store, job, 5).steps.map((s) => s.step),
+      runDetail(store, job, { maxPoints: 5 }).steps.map((s) => s.step),
       [0, 5, 10, 15, 20, 22],
     );
-    assert.throws(() => runDetail(store, job, 0), /maxPoints/);
+    assert.throws(() => runDetail(store, job, { maxPoints: 0 }), /maxPoints/);
   } finally {
+    store.close();
+  }
+});
+
+test('sinceStep returns only the newer steps, thinned over their range with the last; epochs likewise', () => {
+  const N = 95;
+  const { store, job } = storeWithSteps(N);
+  try {
+    const uid = runUid(job);
+    for (let epoch = 0; epoch < 9; epoch++) {
+      store.metrics.upsertEpoch(uid, { epoch, trainLoss: 1 / (epoch + 1), trainAccuracy: 0.5 });
+    }
+    const steps = (q: Parameters<typeof runDetail>[2]) => runDetail(store, job, q).steps.map((s) => s.step);
+    assert.deepEqual(steps({ sinceStep: 90 }), [91, 92, 93, 94]);
+    assert.deepEqual(steps({ sinceStep: 94 }), [], 'nothing new');
+    assert.deepEqual(steps({ sinceStep: 80, maxPoints: 4 }), [81, 85, 89, 93, 94]);
+    assert.deepEqual(steps({ sinceStep: 0, maxPoints: 1 }), [1, 94], 'first and last at least');
+    const epochs = (q: Parameters<typeof runDetail>[2]) =>
+      runDetail(store, job, q).epochs.map((e) => e.epoch);
+    assert.deepEqual(epochs({}), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+    assert.deepEqual(epochs({ maxPoints: 3 }), [0, 3, 6, 8]);
+    assert.deepEqual(epochs({ sinceEpoch: 6 }), [7, 8]);
+    assert.deepEqual(runDetail(store, job, { sinceEpoch: 6 }).epochs[0], {
+      epoch: 7,
+      trainLoss: 1 / 8,
+      trainAccuracy: 0.5,
+      testLoss: null,
+      testAccuracy: null,
+    });
+    assert.throws(() => runDetail(store, job, { sinceStep: -1 }), /sinceStep/);
+    assert.throws(() => runDetail(store, job, { sinceEpoch: 1.5 }), /sinceEpoch/);
+  } finally {
+    store.close();
+  }
+});
+
+test('decimation reads rows by primary key: the query plans never scan a run', () => {
+  const { store } = storeWithSteps(3);
+  const db = new Database(store.path, { readonly: true });
+  try {
+    for (const [table, key] of [
+      ['step_metrics', 'step'],
+      ['epoch_metrics', 'epoch'],
+    ]) {
+      const sql = decimatedSql(table, key, key);
+      const params = { run: 'r', after: 0, first: 1, stride: 2, last: 9 };
+      const plan = [sql.bounds, sql.select].flatMap((q) =>
+        db
+          .prepare<typeof params, { detail: string }>(`EXPLAIN QUERY PLAN ${q}`)
+          .all(params)
+          .map((r) => r.detail),
+      );
+      assert.ok(
+        plan.every((d) => !d.startsWith('SCAN') || /^SCAN (CONSTANT ROW|pick|wanted)$/.test(d)),
+        plan.join('\n'),
+      );
+      assert.equal(plan.filter((d) => d.includes('USING PRIMARY KEY')).length, 3, plan.join('\n'));
+    }
+  } finally {
+    db.close();
     store.close();
   }
 });

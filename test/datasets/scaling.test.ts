@@ -58,3 +58,17 @@ test('withBiasInput appends a constant input line to every sample', () => {
   for (const x of [...b.train.x, ...b.test.x]) assert.equal(x[2], 0.5);
   assert.deepEqual(Array.from(b.test.x[0]), [5, 7, 0.5]);
 });
+
+test('scaleToVolts centred: gain times the deviation from the TRAIN mean, clipped to the range', () => {
+  // Train means: feature 0 → 14/3, feature 1 → 3 (constant on train, so it carries 0 V).
+  const s = scaleToVolts(crafted, { min_V: -10, max_V: 10, centerGain_V: 2 });
+  assert.ok(Math.abs(s.train.x[0][0] - 2 * (0 - 14 / 3)) < 1e-12);
+  assert.equal(s.train.x[0][1], 0);
+  assert.ok(Math.abs(s.test.x[0][0] - 2 * (5 - 14 / 3)) < 1e-12);
+  assert.equal(s.test.x[0][1], 8);
+  assert.equal(s.test.x[1][0], 10, 'clipped at max_V');
+  assert.equal(s.test.x[2][0], -10, 'clipped at min_V');
+  const unclipped = scaleToVolts(crafted, { min_V: -10, max_V: 10, centerGain_V: 2, clip: false });
+  assert.ok(Math.abs(unclipped.test.x[1][0] - 2 * (20 - 14 / 3)) < 1e-12);
+  assert.throws(() => scaleToVolts(crafted, { min_V: -1, max_V: 1, centerGain_V: 0 }), /centerGain_V/);
+});

@@ -1,6 +1,6 @@
 // The pipeline's allocation-free paths agree with the plain ones: the fused estimate from node
 // voltages, the accumulator's first write after a reset, the compact pulse plan and its batches,
-// and the ideal step into a reused buffer.
+// the ideal step in place, and the ideal mode's drop pairs.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { IdealConductanceAccess } from '../../src/capabilities/index.ts';
@@ -13,10 +13,12 @@ import {
   addSquaredDropDifference,
   deviceVoltageDrops,
 } from '../../src/training/estimators.ts';
+import { DropBatch } from '../../src/training/drop-batch.ts';
 import { applyIdealUpdate } from '../../src/training/ideal-update.ts';
 import { planSignSgdPulses, pulseBatches, pulsePlanStorage } from '../../src/training/sign-sgd.ts';
 import type { SignSgdConfig } from '../../src/training/sign-sgd.ts';
 import { DeviceMap } from '../../src/training/weight-mapping.ts';
+import { denseGradient, referenceIdealStep } from './ideal-step.ts';
 
 const layout = layoutNetwork({ inputs: 3, hidden: [4, 2], outputs: 2, amplifier: { gain: 2 } });
 const rng = new Rng(21);
@@ -106,30 +108,60 @@ describe('compact pulse plan', () => {
   });
 });
 
-describe('ideal step into a reused buffer', () => {
-  test('reads into the buffer, steps it and writes it back', () => {
+describe('ideal step in place', () => {
+  test('asks the bench for one step with η per array and the conductance range', () => {
     const g = Float64Array.from({ length: layout.totalDevices }, () => rng.range(2e-6, 9e-5));
-    const seen: (Float64Array | undefined)[] = [];
+    const calls: { eta: readonly number[]; range: { min_S: number; max_S: number } }[] = [];
+    const fail = (): never => assert.fail('the ideal update reads and writes nothing');
     const ideal: IdealConductanceAccess = {
       kind: 'ideal-conductance-access',
-      read: (out) => {
-        seen.push(out);
-        const o = out ?? new Float64Array(g.length);
-        o.set(g);
-        return o;
+      read: fail,
+      write: fail,
+      step: (gradient, eta, range) => {
+        calls.push({ eta, range });
+        return referenceIdealStep(g, layout, gradient, eta, range);
       },
-      write: (v) => g.set(v),
     };
     const before = g.slice();
     const gradient = vector(layout.totalDevices, 1e3);
-    const buffer = new Float64Array(layout.totalDevices);
-    applyIdealUpdate(ideal, layout, gradient, 1e-9, undefined, buffer);
-    assert.equal(seen[0], buffer);
+    const r = applyIdealUpdate(ideal, layout, { kind: 'dense', values: gradient }, 1e-9, [1, 0.5, 2]);
+    assert.deepEqual(calls, [{ eta: [1e-9, 0.5e-9, 2e-9], range: layout.desc.conductance }]);
     const { min_S, max_S } = layout.desc.conductance;
-    g.forEach((v, d) => assert.equal(v, Math.min(max_S, Math.max(min_S, before[d] - 1e-9 * gradient[d]))));
+    g.forEach((v, d) => {
+      const l = layout.deviceOffsets.findLastIndex((o) => o <= d);
+      const eta = [1e-9, 0.5e-9, 2e-9][l];
+      assert.equal(v, Math.min(max_S, Math.max(min_S, before[d] - eta * gradient[d])));
+    });
+    assert.ok(r.meanAbsChange_S > 0);
     assert.throws(
-      () => applyIdealUpdate(ideal, layout, gradient, 1e-9, undefined, new Float64Array(2)),
-      /buffer has 2 entries/,
+      () => applyIdealUpdate(ideal, layout, { kind: 'dense', values: new Float64Array(2) }, 1e-9),
+      /gradient has 2 entries, the network has \d+ devices/,
     );
+  });
+});
+
+describe("the ideal mode's drop pairs", () => {
+  test("their mean is the accumulator's mean estimate, centered and one-sided", () => {
+    const drops = new DropBatch(layout);
+    const acc = new GradientAccumulator(layout.totalDevices);
+    for (const round of [0, 1]) {
+      drops.reset();
+      acc.reset();
+      for (let s = 0; s < 3; s++) {
+        const x = vector(layout.inputLines, 2);
+        const [a, b] = [vector(layout.floatingNodes, 1), vector(layout.floatingNodes, 1)];
+        if (round === 0) {
+          drops.addCenteredFromNodes(x, a, b, 2e-5);
+          acc.addCenteredFromNodes(layout, x, a, b, 2e-5);
+        } else {
+          drops.addOneSidedFromNodes(x, a, b, -3e-5);
+          acc.addOneSidedFromNodes(layout, x, a, b, -3e-5);
+        }
+      }
+      assert.equal(drops.count, 3);
+      close(denseGradient(layout, drops.mean()), acc.mean(), 1e-12);
+    }
+    drops.reset();
+    assert.throws(() => drops.mean(), /no samples/);
   });
 });

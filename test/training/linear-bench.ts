@@ -14,6 +14,7 @@ import type {
   VoltageSource,
 } from '../../src/capabilities/index.ts';
 import type { NetworkLayout } from '../../src/network/description.ts';
+import { referenceIdealStep } from './ideal-step.ts';
 
 export type FaultMode = 'throw' | 'hang';
 
@@ -87,6 +88,8 @@ export class LinearBench implements BenchCapabilities {
       kind: 'ideal-conductance-access',
       read: () => Float64Array.from(this.g_S),
       write: (g) => this.g_S.set(g.map((v) => this.clip(v))),
+      step: (gradient, eta, range) =>
+        referenceIdealStep(this.g_S, layout, gradient, eta, range, (v) => this.clip(v)),
     };
   }
 

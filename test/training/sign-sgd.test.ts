@@ -6,6 +6,7 @@ import { applyIdealUpdate } from '../../src/training/ideal-update.ts';
 import { planSignSgdPulses, pulseBatches } from '../../src/training/sign-sgd.ts';
 import type { SignSgdConfig } from '../../src/training/sign-sgd.ts';
 import { DeviceMap } from '../../src/training/weight-mapping.ts';
+import { referenceIdealStep } from './ideal-step.ts';
 
 // 1 input (doubled: 2 lines) → 2 outputs single-ended: array 0 is 2×2, devices 0..3.
 const layout = layoutNetwork({ inputs: 1, outputs: 2, differentialOutputs: false });
@@ -101,12 +102,18 @@ describe('ideal update', () => {
       g,
       read: () => Float64Array.from(g),
       write: (v) => g.set(v),
+      step: (gradient, eta, range) => referenceIdealStep(g, layout, gradient, eta, range),
     };
   }
 
   test('applies Δg = −η ∇̂ and clips to the conductance range', () => {
     const a = access(Float64Array.of(5e-5, 5e-5, 2e-6, 9.9e-5));
-    const r = applyIdealUpdate(a, layout, Float64Array.of(1e4, -2e4, 1e4, -1e4), 1e-9);
+    const r = applyIdealUpdate(
+      a,
+      layout,
+      { kind: 'dense', values: Float64Array.of(1e4, -2e4, 1e4, -1e4) },
+      1e-9,
+    );
     const expected = [5e-5 - 1e-5, 5e-5 + 2e-5, 1e-6, 1e-4];
     a.g.forEach((g, i) => assert.ok(Math.abs(g - expected[i]) < 1e-18, `device ${i}: ${g}`));
     assert.equal(r.clipped, 2);

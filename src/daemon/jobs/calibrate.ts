@@ -5,7 +5,6 @@
 // returns the stored id with the headline figures. The shared pieces — running a procedure to a
 // record, storing and loading records, the assembly hook that applies channel calibrations — are
 // used by the CLI (`nudge calibrate`) as well.
-import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import type { Logger } from 'pino';
 import {
@@ -15,8 +14,8 @@ import {
   calibrateDac,
   calibrateSettle,
   calibrationWarnings,
+  checkPulsePlan,
   exportRecord,
-  importRecord,
   makeRecord,
   measureDeviceIv,
   measurePulseResponse,
@@ -32,7 +31,8 @@ import type {
   VoltageMeter,
 } from '../../../calibration/index.ts';
 import type { BenchCapabilities, Identity } from '../../capabilities/index.ts';
-import type { ApplyCalibration } from '../../bench/index.ts';
+import { LimitError } from '../../capabilities/index.ts';
+import { recordsFromFile, SafeBench, type ApplyCalibration } from '../../bench/index.ts';
 import type { CalibrationRef } from '../../config/index.ts';
 import type { DaemonBench } from '../bench.ts';
 import { badField } from '../errors.ts';
@@ -180,8 +180,7 @@ export async function runCalibration(
     }));
   switch (params.procedure) {
     case 'dac': {
-      const lines = params.lines ?? Array.from({ length: b.inputs.channels }, (_, i) => i);
-      const m = needMeters(lines.map((line) => ({ kind: 'input-line', line })));
+      const m = needMeters(meterAttachments(params, b));
       const r = await resultOf(
         calibrateDac({ inputs: b.inputs, meters: m, timebase: b.timebase }, params),
         opts,
@@ -189,8 +188,7 @@ export async function runCalibration(
       return makeRecord('dac', r, meta('dac', roles(m)));
     }
     case 'adc': {
-      const nodes = params.nodes ?? Array.from({ length: b.sampler.channels }, (_, i) => i);
-      const m = needMeters(nodes.map((node) => ({ kind: 'node', node })));
+      const m = needMeters(meterAttachments(params, b));
       const set = { inputs: b.inputs, sampler: b.sampler, meters: m, timebase: b.timebase };
       return makeRecord('adc', await resultOf(calibrateAdc(set, params), opts), meta('adc', roles(m)));
     }
@@ -207,7 +205,8 @@ export async function runCalibration(
     case 'pulse-response': {
       const devices = params.devices ?? allDevices(b.reader, [0]);
       const set = { programmer: b.programmer, reader: b.reader };
-      const r = await resultOf(measurePulseResponse(set, { ...params, devices }), opts);
+      const limits = b instanceof SafeBench ? b.limits : undefined;
+      const r = await resultOf(measurePulseResponse(set, { ...params, devices, limits }), opts);
       return makeRecord('pulse-response', r, meta('pulse-response'));
     }
     case 'map':
@@ -225,6 +224,18 @@ export async function runCalibration(
       );
     }
   }
+}
+
+/** Where a DAC (default: every input line) or read-out (default: every node) calibration needs
+ * its reference meters. */
+export function meterAttachments(
+  params: Extract<CalibrateParams, { procedure: 'dac' | 'adc' }>,
+  bench: BenchCapabilities,
+): MeterAttachment[] {
+  const all = (n: number) => Array.from({ length: n }, (_, i) => i);
+  return params.procedure === 'dac'
+    ? (params.lines ?? all(bench.inputs.channels)).map((line) => ({ kind: 'input-line', line }))
+    : (params.nodes ?? all(bench.sampler.channels)).map((node) => ({ kind: 'node', node }));
 }
 
 /** The headline figures of a record: what the store keeps as `fit` and the job returns. */
@@ -315,23 +326,29 @@ export async function loadCalibrationRecords(
     return [record.data];
   }
   if (file === undefined) throw new RangeError('calibration: names neither a record nor a file');
-  let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    return await recordsFromFile(file);
   } catch (error) {
-    throw new RangeError(`calibration.file: ${file}: ${(error as Error).message}`, { cause: error });
+    throw new RangeError(`calibration.file: ${(error as Error).message}`, { cause: error });
   }
-  const json: unknown = JSON.parse(text);
-  const list = Array.isArray(json) ? json : [json];
-  return list.map((r, i) => {
-    try {
-      return importRecord(JSON.stringify(r));
-    } catch (error) {
-      throw new RangeError(`calibration.file: ${file} record ${i}: ${(error as Error).message}`, {
-        cause: error,
-      });
+}
+
+/** The record kinds a digital twin is built from (calibration/twin.ts). */
+const twinKinds = ['dac', 'adc', 'settle', 'pulse-response', 'conductance-map'] as const;
+
+/** A stored calibration for the digital twin (`sim.fromCalibration: <id>`): the record with
+ * that id and the latest record of every other kind the twin uses beside it. */
+export function storedTwinCalibration(store: Store): (id: number) => Promise<CalibrationRecord[]> {
+  return async (id) => {
+    const records = await loadCalibrationRecords({ record: id }, store);
+    for (const kind of twinKinds) {
+      if (records.some((r) => r.kind === kind)) continue;
+      const latest = store.calibrations.latest(kind);
+      const parsed = latest && calibrationRecordSchema.safeParse(latest.raw);
+      if (parsed?.success) records.push(parsed.data);
     }
-  });
+    return records;
+  };
 }
 
 export interface HookOptions {
@@ -345,10 +362,12 @@ export interface HookOptions {
 }
 
 /** The assembleBench hook: loads the configured records (for a stored record, also the latest
- * dac and adc records beside it), warns on stale ones and ones of other instruments, and applies
- * the DAC and read-out corrections beneath the interlock. */
+ * dac and adc records beside it), warns on stale ones (still applied) and on ones taken with other
+ * instruments than the assembled bench's (compared with the identities the instruments answered
+ * at assembly; not applied), and applies the DAC and read-out corrections beneath the interlock.
+ * Every warning goes to the log, `onWarning` and the bench status. Nothing to apply: undefined. */
 export function calibrationHook(options: HookOptions = {}): ApplyCalibration {
-  return async ({ calibration, capabilities }) => {
+  return async ({ calibration, capabilities, identities, warn }) => {
     const records = await loadCalibrationRecords(calibration, options.store);
     if ('record' in calibration && options.store) {
       for (const kind of ['dac', 'adc'] as const) {
@@ -358,11 +377,19 @@ export function calibrationHook(options: HookOptions = {}): ApplyCalibration {
         if (parsed?.success) records.push(parsed.data);
       }
     }
-    for (const w of calibrationWarnings(records, options)) {
-      options.logger?.warn({ calibration: w.record, reason: w.kind }, w.message);
-      options.onWarning?.(w);
+    const warnings = calibrationWarnings(records, {
+      ...options,
+      identities: options.identities ?? identities,
+    });
+    const foreign = new Set(warnings.filter((w) => w.kind === 'identity').map((w) => w.record));
+    for (const w of warnings) {
+      const message = w.kind === 'identity' ? `${w.message}: not applied` : w.message;
+      options.logger?.warn({ calibration: w.record, reason: w.kind }, message);
+      options.onWarning?.({ ...w, message });
+      warn(message);
     }
-    return applyChannelCalibration(capabilities, records);
+    const usable = records.filter((r) => !foreign.has(r.id) && (r.kind === 'dac' || r.kind === 'adc'));
+    return usable.length === 0 ? undefined : applyChannelCalibration(capabilities, usable);
   };
 }
 
@@ -378,11 +405,31 @@ export function makeCalibrateKind(
     params: calibrateParamsSchema,
     resumable: false,
     check(params, bench) {
-      if ((params.procedure === 'dac' || params.procedure === 'adc') && metersOf(bench) === undefined) {
+      if (params.procedure === 'pulse-response') {
+        // The whole plan against the bench's limits, before the job is even queued.
+        try {
+          checkPulsePlan(params, bench.capabilities.limits);
+        } catch (error) {
+          const field = error instanceof LimitError ? error.field : 'params';
+          throw badField(`params.${field}`, (error as Error).message);
+        }
+      }
+      if (params.procedure !== 'dac' && params.procedure !== 'adc') return;
+      const provider = metersOf(bench);
+      if (provider === undefined) {
         const where = params.procedure === 'dac' ? 'input lines' : 'nodes';
         throw badField(
           'params.procedure',
           `'${params.procedure}' needs reference voltmeters on the ${where} (an SMU used as a voltmeter), and bench '${bench.name}' has none`,
+        );
+      }
+      // Placing the meters measures nothing; a line or node without one is refused here.
+      try {
+        provider(meterAttachments(params, bench.capabilities));
+      } catch (error) {
+        throw badField(
+          params.procedure === 'dac' ? 'params.lines' : 'params.nodes',
+          (error as Error).message,
         );
       }
     },

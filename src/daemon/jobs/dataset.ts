@@ -38,7 +38,7 @@ export function fitDataset(
     );
   }
   const natural = presetDataset(
-    { ...preset, biasInput_V: null, input: { min_V: input_V.min, max_V: input_V.max } },
+    { ...preset, biasInput_V: null, input: { ...preset.input, min_V: input_V.min, max_V: input_V.max } },
     options.splitSeed,
   );
   const { inputs, outputs } = bench.layout.desc;

@@ -1,6 +1,7 @@
 // The step loop of the train job (see train.ts): one guarded training step at a time, each
 // committed in one transaction; resume from the store's resume point.
 import { benchPort } from '../../training/bench-port.ts';
+import { learningRateFactor } from '../../training/config.ts';
 import type { TrainingConfig } from '../../training/config.ts';
 import { createPipelineContext, emptyTally } from '../../training/phases.ts';
 import type { PipelineContext } from '../../training/phases.ts';
@@ -88,7 +89,11 @@ export async function runTraining(ctx: JobContext<TrainParams>, config: Training
     const epoch = Math.floor(s / stepsPerEpoch);
     const k = s % stepsPerEpoch;
     const batch = orderOf(epoch).subarray(k * config.batchSize, (k + 1) * config.batchSize);
-    stepCtx = { ...base, signRng: derivedRng(config.seed, 1, s) };
+    stepCtx = {
+      ...base,
+      signRng: derivedRng(config.seed, 1, s),
+      learningRateFactor: learningRateFactor(config, epoch),
+    };
     const tally = new StepTally(job.id, ctx.emit);
     const ctxOfStep = stepCtx;
     await guard(`job ${job.id} step ${s}`, tally, () =>

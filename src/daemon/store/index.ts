@@ -7,7 +7,12 @@ export { DEFAULT_DECIMATION, decimationBound, keepsSnapshot, type DecimationPoli
 export { digestBatch, type PulseIntentRecord, type DeviceStateRecord } from './pulse-log.ts';
 export { JOB_TRANSITIONS, type JobRecord } from './jobs.ts';
 export type { RunRecord, DescriptorRecord, EventRecord, LifecycleRecord, RunStatus } from './runs.ts';
-export type { StepMetricsRecord, EpochMetricsRecord, DecimatedStepRecord } from './metrics.ts';
+export type {
+  StepMetricsRecord,
+  EpochMetricsRecord,
+  DecimatedStepRecord,
+  DecimatedEpochRecord,
+} from './metrics.ts';
 export type { Snapshot, SnapshotMeta } from './snapshots.ts';
 export type { InstrumentRecord, CalibrationRecord } from './instruments.ts';
 export type { RecoveryReport, RecoveredRun, RecoveredJob, ResumePoint } from './recovery.ts';

@@ -21,6 +21,7 @@ export interface StepMetricsRecord {
 }
 
 export type DecimatedStepRecord = Pick<StepMetricsRecord, 'step' | 'epoch' | 'loss' | 'accuracy' | 'pulses'>;
+export type DecimatedEpochRecord = Omit<EpochMetricsRecord, 'time' | 'extra'>;
 
 export interface EpochMetricsRecord {
   epoch: number;
@@ -74,13 +75,61 @@ const toEpoch = (r: EpochRow): EpochMetricsRecord => ({
   extra: JSON.parse(r.extra_json),
 });
 
+/** `maxPoints` meaning "no thinning". */
+const EVERY = 2 ** 31 - 1;
+
+/**
+ * Evenly thinned rows of a metrics table keyed (run, key) with contiguous keys (steps and epochs
+ * are written in order, a replay replaces rather than adds). Over the n = last − first + 1 keys
+ * after `after`, the keys first + i·k (k = ⌈n / maxPoints⌉) and the last are looked up by primary
+ * key: two index probes find first and last, and at most maxPoints + 1 rows are read, so the cost
+ * does not grow with the run's length (a run being polled while it trains keeps growing).
+ */
+export function decimatedSql(
+  table: string,
+  key: string,
+  columns: string,
+): { bounds: string; select: string } {
+  return {
+    bounds: `SELECT
+       (SELECT ${key} FROM ${table} WHERE run = @run AND ${key} > @after ORDER BY ${key} LIMIT 1) AS first,
+       (SELECT ${key} FROM ${table} WHERE run = @run ORDER BY ${key} DESC LIMIT 1) AS last`,
+    select: `WITH RECURSIVE pick (k) AS (
+       SELECT @first UNION ALL SELECT k + @stride FROM pick WHERE k + @stride <= @last
+     ), wanted (k) AS (SELECT k FROM pick UNION SELECT @last)
+     SELECT ${columns} FROM wanted CROSS JOIN ${table} AS m ON m.run = @run AND m.${key} = wanted.k
+     ORDER BY m.${key}`,
+  };
+}
+
+class Decimated<Row> {
+  private readonly bounds;
+  private readonly select;
+
+  constructor(db: Database.Database, table: string, key: string, columns: string) {
+    const sql = decimatedSql(table, key, columns);
+    this.bounds = db.prepare<{ run: string; after: number }, { first: number | null; last: number | null }>(
+      sql.bounds,
+    );
+    this.select = db.prepare<{ run: string; first: number; stride: number; last: number }, Row>(sql.select);
+  }
+
+  rows(run: string, maxPoints: number, after: number): Row[] {
+    const { first, last } = this.bounds.get({ run, after }) ?? { first: null, last: null };
+    if (first === null || last === null) return [];
+    const stride = Math.max(1, Math.ceil((last - first + 1) / maxPoints));
+    return this.select.all({ run, first, stride, last });
+  }
+}
+
 export class Metrics {
   private readonly upsertStepRow;
   private readonly upsertEpochRow;
   private readonly selectStepsAfter;
   private readonly selectEpochsAfter;
   private readonly selectLastStep;
-  private readonly selectStepsDecimated;
+  private readonly decimatedSteps;
+  private readonly decimatedEpochs;
   private readonly selectKeys;
   private readonly selectEpochKeys;
 
@@ -109,14 +158,18 @@ export class Metrics {
     this.selectEpochsAfter = db.prepare<[string, number, number], EpochRow>(
       'SELECT * FROM epoch_metrics WHERE run = ? AND epoch > ? ORDER BY epoch LIMIT ?',
     );
-    // Row i (0-based, by step) of n is kept when i % ceil(n / maxPoints) = 0, and the last row.
-    this.selectStepsDecimated = db.prepare<[string, number, number], DecimatedStepRecord>(
-      `WITH numbered AS (
-         SELECT step, epoch, loss, accuracy, pulses,
-           row_number() OVER (ORDER BY step) - 1 AS i, count(*) OVER () AS n
-         FROM step_metrics WHERE run = ?)
-       SELECT step, epoch, loss, accuracy, pulses FROM numbered
-       WHERE i % max(1, CAST((n + ? - 1) / ? AS INTEGER)) = 0 OR i = n - 1 ORDER BY step`,
+    this.decimatedSteps = new Decimated<DecimatedStepRecord>(
+      db,
+      'step_metrics',
+      'step',
+      'step, epoch, loss, accuracy, pulses',
+    );
+    this.decimatedEpochs = new Decimated<DecimatedEpochRecord>(
+      db,
+      'epoch_metrics',
+      'epoch',
+      `epoch, train_loss AS trainLoss, train_accuracy AS trainAccuracy, test_loss AS testLoss,
+       test_accuracy AS testAccuracy`,
     );
     this.selectLastStep = db.prepare<[string], { step: number | null }>(
       'SELECT max(step) AS step FROM step_metrics WHERE run = ?',
@@ -168,10 +221,16 @@ export class Metrics {
     return this.selectStepsAfter.all(run, afterStep, limit).map(toStep);
   }
 
-  /** The run's step rows thinned in SQL to at most about `maxPoints` (every ceil(n / maxPoints)-th
-   * row and the last), without the phase timings and extras; every row when `maxPoints` is omitted. */
-  stepsDecimated(run: string, maxPoints = 2 ** 31 - 1): DecimatedStepRecord[] {
-    return this.selectStepsDecimated.all(run, maxPoints, maxPoints);
+  /** The run's step rows after `afterStep`, thinned in SQL to at most `maxPoints` + 1 (see
+   * `Decimated`), without the phase timings and extras; every row when `maxPoints` is omitted. */
+  stepsDecimated(run: string, maxPoints = EVERY, afterStep = -1): DecimatedStepRecord[] {
+    return this.decimatedSteps.rows(run, maxPoints, afterStep);
+  }
+
+  /** The run's epoch rows after `afterEpoch`, thinned like `stepsDecimated`, without the time
+   * and extras. */
+  epochsDecimated(run: string, maxPoints = EVERY, afterEpoch = -1): DecimatedEpochRecord[] {
+    return this.decimatedEpochs.rows(run, maxPoints, afterEpoch);
   }
 
   epochsAfter(run: string, afterEpoch: number, limit: number): EpochMetricsRecord[] {
