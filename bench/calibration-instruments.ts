@@ -4,7 +4,9 @@
 // reference voltmeters of the bench file's `reference` section — through the drivers, the
 // interlock and the same runCalibration the daemon's calibrate job uses. Prints the recovery error
 // of the gains (relative) and offsets (V) the emulated board hides, and the wall time of each
-// calibration. Last line: JSON.
+// calibration. Then the sourced read-out calibration on a second bench file over the same
+// emulated board: two more 2600Bs (refE, refF) as reference sources (`mode: source`) on the
+// calibration relays of the nodes' read-out inputs. Last line: JSON.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,31 +57,66 @@ const running = await startEmulatedBench({
       channels: [{ senseNode: 2 }, { senseNode: 3 }],
       serve: { vxi11: false },
     },
+    {
+      name: 'refE',
+      kind: 'keithley-2600b',
+      channels: [{ sourceNode: 0 }, { sourceNode: 1 }],
+      serve: { vxi11: false },
+    },
+    {
+      name: 'refF',
+      kind: 'keithley-2600b',
+      channels: [{ sourceNode: 2 }, { sourceNode: 3 }],
+      serve: { vxi11: false },
+    },
   ],
 });
 const at = (name: string) => running.resources.find((r) => r.name === name)!.resource;
 const dir = mkdtempSync(join(tmpdir(), 'nudged-bench-calibration-instruments-'));
 const file = join(dir, 'bench.yaml');
+const sourcedFile = join(dir, 'bench-sourced.yaml');
 const smu = (name: string, kind: string) =>
   `  - { name: ${name}, kind: ${kind}, resource: "${at(name)}", options: { nplc: 0.1 } }`;
-writeFileSync(
-  file,
-  `kind: instruments
+const header = `kind: instruments
 name: reference-xor
 network: ${JSON.stringify(network)}
 instruments:
   - { name: board, kind: crossbar-board, resource: "${at('board')}", timeout_ms: 5000 }
   - { name: smu, kind: keithley-2450, resource: "${at('smu')}" }
-${smu('refA', 'keysight-b2900')}
-${smu('refB', 'keysight-b2900')}
-${smu('refC', 'keithley-2600b')}
-${smu('refD', 'keithley-2600b')}
-wiring:
+`;
+const wiring = `wiring:
   inputs: [{ instrument: board, channels: [0, 1, 2, 3], lines: [0, 1, 2, 3] }]
   nudge: [{ instrument: smu, channels: [0], nodes: [0] }]
   sampler: { instrument: board, channels: [0, 1, 2, 3], nodes: [0, 1, 2, 3] }
   arrays: [{ layer: 0, instrument: board, array: 0 }, { layer: 1, instrument: board, array: 1 }]
-reference:
+`;
+const limits = `limits:
+  inputVoltage_V: { min: -1, max: 1 }
+  nudgeCurrent_A: { min: -5.0e-5, max: 5.0e-5 }
+  compliance: { current_A: 1.0e-3, voltage_V: 2 }
+  pulse: { amplitude_V: 2, width_s: { min: 1.0e-8, max: 1.0e-5 }, count: 10 }
+  readVoltage_V: 0.2
+`;
+writeFileSync(
+  sourcedFile,
+  `${header}${smu('refE', 'keithley-2600b')}
+${smu('refF', 'keithley-2600b')}
+${wiring}reference:
+  meters:
+${['refE', 'refF']
+  .flatMap((r, k) =>
+    [0, 1].map((ch) => `    - { instrument: ${r}, channel: ${ch}, node: ${2 * k + ch}, mode: source }`),
+  )
+  .join('\n')}
+${limits}`,
+);
+writeFileSync(
+  file,
+  `${header}${smu('refA', 'keysight-b2900')}
+${smu('refB', 'keysight-b2900')}
+${smu('refC', 'keithley-2600b')}
+${smu('refD', 'keithley-2600b')}
+${wiring}reference:
   meters:
 ${['refA', 'refB']
   .flatMap((r, k) => [0, 1].map((ch) => `    - { instrument: ${r}, channel: ${ch}, line: ${2 * k + ch} }`))
@@ -87,27 +124,21 @@ ${['refA', 'refB']
 ${['refC', 'refD']
   .flatMap((r, k) => [0, 1].map((ch) => `    - { instrument: ${r}, channel: ${ch}, node: ${2 * k + ch} }`))
   .join('\n')}
-limits:
-  inputVoltage_V: { min: -1, max: 1 }
-  nudgeCurrent_A: { min: -5.0e-5, max: 5.0e-5 }
-  compliance: { current_A: 1.0e-3, voltage_V: 2 }
-  pulse: { amplitude_V: 2, width_s: { min: 1.0e-8, max: 1.0e-5 }, count: 10 }
-  readVoltage_V: 0.2
-`,
+${limits}`,
 );
 
+type Bench = Awaited<ReturnType<typeof openBenchFromFile>>;
+const envOf = (b: Bench) => ({
+  capabilities: b.capabilities,
+  bench: b.name,
+  instruments: b.instruments.map((i) => ({ role: `${i.name} (${i.roles.join(',')})`, identity: i.identity })),
+  meters: b.referenceMeters!.meters,
+});
 const bench = await openBenchFromFile(file);
+let sourcedBench: Bench | undefined;
 const worst = (v: number[]) => Math.max(...v.map(Math.abs));
 try {
-  const env = {
-    capabilities: bench.capabilities,
-    bench: bench.name,
-    instruments: bench.instruments.map((i) => ({
-      role: `${i.name} (${i.roles.join(',')})`,
-      identity: i.identity,
-    })),
-    meters: bench.referenceMeters!.meters,
-  };
+  const env = envOf(bench);
   let t0 = performance.now();
   const dac = await runCalibration({ procedure: 'dac', levels: 11, readings: 2 }, env);
   const dac_s = (performance.now() - t0) / 1000;
@@ -120,6 +151,18 @@ try {
   const dacOffset = worst(dac.result.channels.map((c) => c.offset_V - truth.offset_V[c.line]));
   const adcGain = worst(adc.result.channels.map((c) => c.gain / readoutGain[c.node] - 1));
   const adcOffset = worst(adc.result.channels.map((c) => c.offset_V - readoutOffset_V[c.node]));
+  await bench.close();
+  sourcedBench = await openBenchFromFile(sourcedFile);
+  t0 = performance.now();
+  const sourced = await runCalibration(
+    { procedure: 'adc', min_V: -0.9, max_V: 0.9, averages: 16, readings: 1, noiseSamples: 32 },
+    envOf(sourcedBench),
+  );
+  const sourced_s = (performance.now() - t0) / 1000;
+  if (sourced.kind !== 'adc' || sourced.result.method !== 'sourced')
+    throw new Error('expected a sourced adc record');
+  const srcGain = worst(sourced.result.channels.map((c) => c.gain / readoutGain[c.node] - 1));
+  const srcOffset = worst(sourced.result.channels.map((c) => c.offset_V - readoutOffset_V[c.node]));
   console.log(
     `DAC  gain error ${(100 * dacGain).toFixed(4)} %, offset error ${(dacOffset * 1e6).toFixed(1)} µV ` +
       `(worst of 4 lines; 0.1 % of full scale = 2 mV); 4 lines × 11 levels in ${dac_s.toFixed(2)} s`,
@@ -129,18 +172,26 @@ try {
       `(worst of 4 nodes; 0.1 % of full scale = 20 mV); 9 levels in ${adc_s.toFixed(2)} s`,
   );
   console.log(
+    `ADC (SMUs sourcing) gain error ${(100 * srcGain).toFixed(4)} %, offset error ${(srcOffset * 1e6).toFixed(1)} µV ` +
+      `(worst of 4 nodes); 9 levels over ±0.9 V in ${sourced_s.toFixed(2)} s`,
+  );
+  console.log(
     JSON.stringify({
       bench: 'calibration-instruments',
       dac_gain_err: Number(dacGain.toPrecision(3)),
       dac_offset_err_v: Number(dacOffset.toPrecision(3)),
       adc_gain_err: Number(adcGain.toPrecision(3)),
       adc_offset_err_v: Number(adcOffset.toPrecision(3)),
+      adc_sourced_gain_err: Number(srcGain.toPrecision(3)),
+      adc_sourced_offset_err_v: Number(srcOffset.toPrecision(3)),
       dac_s: Number(dac_s.toFixed(3)),
       adc_s: Number(adc_s.toFixed(3)),
+      adc_sourced_s: Number(sourced_s.toFixed(3)),
     }),
   );
 } finally {
   await bench.close();
+  await sourcedBench?.close();
   await running.close();
   rmSync(dir, { recursive: true, force: true });
 }

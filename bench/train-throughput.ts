@@ -132,6 +132,8 @@ interface Block {
   cpuMs: number;
   wall: Times;
   pulses: number;
+  /** Newton iterations per DC solve over the block. */
+  iterationsPerSolve: number;
 }
 
 interface ModeResult {
@@ -192,6 +194,8 @@ async function runMode(mode: TrainingMode, samples: number): Promise<ModeResult>
   const blocks: Block[] = [];
   for (let r = 0; r < repeats; r++) {
     const pulses0 = board.statistics.pulsesApplied;
+    const solves0 = board.statistics.dcSolves;
+    const iterations0 = board.statistics.newtonIterations;
     clock.reset();
     const w0 = performance.now();
     const c0 = cpuMs();
@@ -201,6 +205,8 @@ async function runMode(mode: TrainingMode, samples: number): Promise<ModeResult>
       cpuMs: cpuMs() - c0,
       wall: { ...clock.wall },
       pulses: board.statistics.pulsesApplied - pulses0,
+      iterationsPerSolve:
+        (board.statistics.newtonIterations - iterations0) / Math.max(1, board.statistics.dcSolves - solves0),
     });
   }
   blocks.sort((a, b) => a.wallMs - b.wallMs);
@@ -230,6 +236,7 @@ for (const mode of modes) {
       `${wall.toFixed(3)} ms/sample wall (blocks: ${r.blocks.map((b) => (b.wallMs / n).toFixed(3)).join(', ')}), ` +
       `${cpu.toFixed(3)} ms/sample process CPU; ${perEpoch(wall).toFixed(1)} s per epoch of ${EPOCH_SAMPLES} ` +
       `(${perEpoch(cpu).toFixed(1)} s CPU)` +
+      `, ${m.iterationsPerSolve.toFixed(2)} Newton iterations/solve` +
       (mode === 'pulses' ? `, ${(m.pulses / n).toFixed(0)} pulses/sample` : '') +
       (r.transientIntegrations > 0 ? `, ${r.transientIntegrations} transient integrations` : ''),
   );
@@ -251,6 +258,7 @@ for (const r of results) {
   summary[`samples_per_s${suffix}`] = Number((1000 / wall).toFixed(1));
   summary[`s_per_epoch${suffix}`] = Number(perEpoch(wall).toFixed(2));
   summary[`cpu_s_per_epoch${suffix}`] = Number(perEpoch(cpu).toFixed(2));
+  summary[`newton_iterations_per_solve${suffix}`] = Number(r.median.iterationsPerSolve.toFixed(2));
   if (r.mode === 'pulses') summary.pulses_per_sample = Math.round(r.median.pulses / r.samples);
 }
 console.log(JSON.stringify(summary));

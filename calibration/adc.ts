@@ -6,7 +6,8 @@
 // and offset — the offset lumps amplifier offset, hold pedestal and droop until the conversion, as
 // seen at this sampler timing. Noise: repeated single conversions at one level, with the code
 // step seen in the readings; σ by maximum likelihood through the quantiser (fits/quantised-noise.ts). Assumes the meter loads the node negligibly (an SMU sourcing 0 A) and that u spans
-// the node range of interest (nodes clamp near the diode knees, which limits the span).
+// the node range of interest (nodes clamp near the diode knees, which limits the span). With SMUs
+// sourcing known voltages into the read-out inputs instead, see adc-sourced.ts (same record).
 import type { NodeSampler, Timebase, VoltageSource } from '../src/capabilities/index.ts';
 import { fitLine } from './fits/linear-fit.ts';
 import { quantisedNoiseRms } from './fits/quantised-noise.ts';
@@ -54,6 +55,10 @@ export interface AdcChannelCalibration {
 }
 
 export interface AdcCalibrationResult {
+  /** How the read-out inputs were driven: `network` — the nodes excited through the network and
+   * metered (this file); `sourced` — SMUs sourcing known voltages on the read-out inputs
+   * (adc-sourced.ts). Records made before the field existed are `network` ones. */
+  method?: 'network' | 'sourced';
   /** Smallest step between distinct single conversions: the ADC code step, V. */
   codeStep_V: number;
   channels: AdcChannelCalibration[];
@@ -104,26 +109,44 @@ export function calibrateAdc(set: AdcCalibrationSet, options: AdcCalibrationOpti
       }
       ctx.progress(k + 1, count, { level: k, input_V: u });
     }
-    const codeStep = smallestStep(noise.flat());
-    const channels = meters.map(({ node }, i) => {
-      const fit = fitLine(meterV[i], readoutV[i]);
-      const readingNoise = sd(noise[i]);
-      return {
-        node,
-        meter_V: meterV[i],
-        readout_V: readoutV[i],
-        gain: fit.slope,
-        offset_V: fit.intercept,
-        gainSe: fit.slopeSe,
-        residuals_V: fit.residuals,
-        rmsResidual_V: fit.rmsResidual,
-        inl_V: fit.inl,
-        readingNoise_V: readingNoise,
-        noiseRms_V: quantisedNoiseRms(noise[i], codeStep),
-      };
-    });
-    return { codeStep_V: codeStep, channels };
+    return {
+      method: 'network',
+      ...fitChannels(
+        meters.map((m) => m.node),
+        meterV,
+        readoutV,
+        noise,
+      ),
+    };
   });
+}
+
+/** Per channel i (node `nodes[i]`): the line through (reference, read-out) and the noise of the
+ * single conversions; the code step from all channels' conversions together. */
+export function fitChannels(
+  nodes: readonly number[],
+  meterV: number[][],
+  readoutV: number[][],
+  noise: number[][],
+): Omit<AdcCalibrationResult, 'method'> {
+  const codeStep = smallestStep(noise.flat());
+  const channels = nodes.map((node, i) => {
+    const fit = fitLine(meterV[i], readoutV[i]);
+    return {
+      node,
+      meter_V: meterV[i],
+      readout_V: readoutV[i],
+      gain: fit.slope,
+      offset_V: fit.intercept,
+      gainSe: fit.slopeSe,
+      residuals_V: fit.residuals,
+      rmsResidual_V: fit.rmsResidual,
+      inl_V: fit.inl,
+      readingNoise_V: sd(noise[i]),
+      noiseRms_V: quantisedNoiseRms(noise[i], codeStep),
+    };
+  });
+  return { codeStep_V: codeStep, channels };
 }
 
 function sd(v: number[]): number {

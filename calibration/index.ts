@@ -2,7 +2,7 @@
 // records and the digital twin. See docs/calibration.md.
 export { runProcedure, resultOf, ProcedureAbortedError } from './procedure.ts';
 export type { ProcedureEvent, ProcedureContext } from './procedure.ts';
-export type { VoltageMeter, MeterAttachment } from './meter.ts';
+export type { VoltageMeter, MeterAttachment, ReferenceSource } from './meter.ts';
 export { calibrateDac } from './dac.ts';
 export type {
   DacCalibrationSet,
@@ -11,6 +11,8 @@ export type {
   DacChannelCalibration,
 } from './dac.ts';
 export { calibrateAdc } from './adc.ts';
+export { calibrateAdcSourced } from './adc-sourced.ts';
+export type { AdcSourcedSet } from './adc-sourced.ts';
 export type {
   AdcCalibrationSet,
   AdcCalibrationOptions,

@@ -12,6 +12,17 @@ export interface VoltageMeter {
   readonly identity?: Identity;
   /** One reading of the voltage at the terminals, V. */
   measureVoltage(): Promise<number>;
+  /** A reference source (an SMU on the board's calibration relay to a node's read-out input):
+   * the read-out converts its level while it sources, and measureVoltage reads that level back. */
+  readonly source?: ReferenceSource;
+}
+
+/** The sourcing side of a reference source; a level outside `range` is refused before anything
+ * is sent (LimitError), safeState puts the level to 0 and the output off. */
+export interface ReferenceSource {
+  readonly range: { readonly min: number; readonly max: number };
+  setVoltage(level_V: number): Promise<void>;
+  safeState(): Promise<void>;
 }
 
 /** Mean of `count` readings. */

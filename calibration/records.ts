@@ -43,6 +43,7 @@ export const dacResultSchema: z.ZodType<DacCalibrationResult> = z
 
 export const adcResultSchema: z.ZodType<AdcCalibrationResult> = z
   .object({
+    method: z.enum(['network', 'sourced']).optional(),
     codeStep_V: num,
     channels: z.array(
       z

@@ -50,6 +50,8 @@ export class SimulationError extends Error {
 
 export interface SimBoardStatistics {
   dcSolves: number;
+  /** Newton iterations summed over the DC solves (LayeredCircuit.solveDc). */
+  newtonIterations: number;
   transientIntegrations: number;
   pulsesApplied: number;
 }
@@ -67,7 +69,12 @@ export class SimBoard implements BenchCapabilities {
   readonly reader: ConductanceReader;
   readonly timebase: Timebase;
   readonly ideal: IdealConductanceAccess;
-  readonly statistics: SimBoardStatistics = { dcSolves: 0, transientIntegrations: 0, pulsesApplied: 0 };
+  readonly statistics: SimBoardStatistics = {
+    dcSolves: 0,
+    newtonIterations: 0,
+    transientIntegrations: 0,
+    pulsesApplied: 0,
+  };
 
   private readonly dac: Dac;
   /** Hidden per-channel DAC gain and offset errors (what a DAC calibration recovers). */
@@ -96,6 +103,9 @@ export class SimBoard implements BenchCapabilities {
   private readonly tauWorst_s: number;
   /** Made on the first ideal step (its buffers are of no use to a board programmed by pulses). */
   private stepper: IdealStepper | undefined;
+  /** Read-out inputs switched by a calibration relay to an external source: node → its level, V
+   * (the node itself is untouched; the read-out chain converts the level instead). */
+  private readonly forcedReadout = new Map<number, number>();
 
   constructor(input: SimBoardConfigInput) {
     this.config = simBoardConfigSchema.parse(input);
@@ -208,6 +218,16 @@ export class SimBoard implements BenchCapabilities {
     this.chain.adc.restoreRng(state);
   }
 
+  /** Switches node `node`'s read-out input to an external level (V), or back to the node
+   * (undefined): the board's calibration relay, as an SMU sourcing on it sets it. */
+  forceReadout(node: number, level_V: number | undefined): void {
+    if (!Number.isInteger(node) || node < 0 || node >= this.layout.floatingNodes) {
+      throw new RangeError(`node ${node} is outside 0..${this.layout.floatingNodes - 1}`);
+    }
+    if (level_V === undefined) this.forcedReadout.delete(node);
+    else this.forcedReadout.set(node, level_V);
+  }
+
   /** The true (noise-free, unquantised) node voltages right now: for tests and diagnostics. */
   trueNodeVoltages(): Float64Array {
     this.settleUntilNow();
@@ -267,7 +287,12 @@ export class SimBoard implements BenchCapabilities {
     this.advanceClock('sampler.delay_s', delay);
     this.settleUntilNow();
     this.resolve();
-    const out = this.chain.convert(this.v_V, this.config.holdToRead_s, averages);
+    let input = this.v_V;
+    if (this.forcedReadout.size > 0) {
+      input = Float64Array.from(this.v_V);
+      for (const [node, level] of this.forcedReadout) input[node] = level;
+    }
+    const out = this.chain.convert(input, this.config.holdToRead_s, averages);
     const conversions =
       this.config.holdToRead_s + (averages - 1) * this.chain.adc.params.conversionInterval_s;
     this.advanceClock('conversion time', conversions);
@@ -451,6 +476,7 @@ export class SimBoard implements BenchCapabilities {
   private equilibrium(warmStart_V: Float64Array): Float64Array {
     this.statistics.dcSolves++;
     const s = this.circuit.solveDc(this.appliedInputs_V, { nudge_A: this.appliedNudge_A, warmStart_V });
+    this.statistics.newtonIterations += s.iterations;
     if (!s.converged) {
       throw new SimulationError(
         `DC operating point did not converge (residual ${s.residual_A.toExponential(2)} A after ${s.iterations} iterations)`,

@@ -11,12 +11,15 @@ const port = z.number().int().min(0).max(65535);
 
 /** Where an SMU channel is connected: an input line (sourcing voltage) or an output node
  * (index among the output nodes, sourcing current); or, as a reference voltmeter sourcing 0 A,
- * sensing an input line or a floating node (a fixture connection that drives nothing). */
+ * sensing an input line or a floating node (a fixture connection that drives nothing); or, as a
+ * reference source, through the board's calibration relay to a floating node's read-out input
+ * (`sourceNode`: while its output is on in voltage mode the sampler converts its level). */
 export const attachmentSchema = z.union([
   z.object({ inputLine: index }).strict(),
   z.object({ outputNode: index }).strict(),
   z.object({ senseLine: index }).strict(),
   z.object({ senseNode: index }).strict(),
+  z.object({ sourceNode: index }).strict(),
 ]);
 
 /** Where an instrument is served; the defaults are the interfaces the model has (LAN: a raw
@@ -111,7 +114,19 @@ export function checkWiring(config: EmulatedBenchConfig, layout: NetworkLayout):
   const names = new Set<string>();
   const lineDrivers = new Map<number, string>();
   const nodeDrivers = new Map<number, string>();
+  const readoutSources = new Map<number, string>();
   const claim = (field: string, attachment: z.infer<typeof attachmentSchema>) => {
+    if ('sourceNode' in attachment) {
+      const node = attachment.sourceNode;
+      if (node >= layout.floatingNodes) {
+        throw new RangeError(`${field}.sourceNode: ${node} is outside 0..${layout.floatingNodes - 1}`);
+      }
+      const owner = readoutSources.get(node);
+      if (owner !== undefined)
+        throw new RangeError(`${field}.sourceNode: node ${node}'s read-out is already sourced by ${owner}`);
+      readoutSources.set(node, field);
+      return;
+    }
     if ('senseLine' in attachment || 'senseNode' in attachment) {
       // A voltmeter drives nothing: any number of them may sense the same line or node.
       const [kind, value, count] =

@@ -5,6 +5,11 @@
 // with -221 Settings conflict when the output is turned on. A channel on a sense connection (a
 // reference voltmeter's fixture on an input line or a floating node) drives nothing: it may only
 // source 0 A, and measures the true voltage there (before the board's sample-and-hold and ADC).
+// A channel on a calibration relay (`sourceNode`, a reference source) is switched to a floating
+// node's read-out input while its output is on in voltage mode: the board's sampler then converts
+// the SMU's level (through the read-out chain's gain, offset and noise) instead of the node, and
+// the channel measures its own level at 0 A (the read-out input draws nothing). Output off, or in
+// current mode at 0 A, the relay is open and the sampler reads the node as before.
 //
 // Compliance: when the measured quantity exceeds the limit (ILIM when sourcing voltage, VLIM when
 // sourcing current) the reading is clamped at the limit and `tripped` is set. The circuit itself
@@ -15,7 +20,11 @@ import { ScpiError } from '../../drivers/scpi/server/index.ts';
 import type { EmulatedBench } from './emulated-bench.ts';
 
 export type SmuAttachment =
-  { inputLine: number } | { outputNode: number } | { senseLine: number } | { senseNode: number };
+  | { inputLine: number }
+  | { outputNode: number }
+  | { senseLine: number }
+  | { senseNode: number }
+  | { sourceNode: number };
 export type SourceFunction = 'VOLTage' | 'CURRent';
 
 /** Measurement ranges of a model, in ascending order. */
@@ -142,7 +151,11 @@ export class SmuChannel {
     await this.bench.board.timebase.wait(this.nplc / LINE_FREQUENCY_HZ);
     let voltage_V: number;
     let current_A: number;
-    if ('senseLine' in this.attachment || 'senseNode' in this.attachment) {
+    if ('sourceNode' in this.attachment) {
+      voltage_V = this.#forcing() ? this.voltageLevel_V : this.bench.nodeVoltage(this.attachment.sourceNode);
+      current_A = 0;
+      this.tripped = false;
+    } else if ('senseLine' in this.attachment || 'senseNode' in this.attachment) {
       voltage_V =
         'senseLine' in this.attachment
           ? this.bench.lineVoltage(this.attachment.senseLine)
@@ -175,9 +188,22 @@ export class SmuChannel {
     return range !== undefined && Math.abs(value) > OVERRANGE * range ? OVERFLOW : value;
   }
 
+  /** The relay holds the node's read-out input at this channel's level. */
+  #forcing(): boolean {
+    return this.output && this.sourceFunction === 'VOLTage';
+  }
+
   /** Pushes the source state onto the circuit. */
   async apply(): Promise<void> {
     await this.bench.sync();
+    if ('sourceNode' in this.attachment) {
+      const node = this.attachment.sourceNode;
+      if (this.output && this.sourceFunction === 'CURRent' && this.currentLevel_A !== 0) {
+        throw settingsConflict(`the channel sources node ${node}'s read-out input: voltage, or 0 A`);
+      }
+      this.bench.board.forceReadout(node, this.#forcing() ? this.voltageLevel_V : undefined);
+      return;
+    }
     if ('senseLine' in this.attachment || 'senseNode' in this.attachment) {
       const where =
         'senseLine' in this.attachment

@@ -12,6 +12,7 @@ import type { NetworkLayout } from '../../src/network/description.ts';
 import { coContent, conductingFraction, deviceVoltageDrops, exactGradient } from './energy.ts';
 import { NewtonSolver, solveWithFallback } from './newton.ts';
 import type { Fallback } from './newton.ts';
+import { StartGuess } from './start-guess.ts';
 import { NetworkStructure } from './structure.ts';
 import { layeredToCircuit } from './to-circuit.ts';
 import { integrateBdf2 } from './transient.ts';
@@ -25,6 +26,11 @@ export interface SolveOptions {
   tol_A?: number;
   /** Newton iterations per attempt (plain, each gmin / source step). Default 100. */
   maxIterations?: number;
+  /** After new inputs (or without a warm start), start Newton from a Gauss–Seidel sweep on KCL
+   * (start-guess.ts) when that lowers the residual below the start's. Default true; the solution
+   * is the same within tol_A. A nudged phase keeps its warm start (the free solution): there the
+   * sweep lowered the residual but not always the iterations. */
+  guess?: boolean;
 }
 
 export interface DcSolution {
@@ -36,6 +42,8 @@ export interface DcSolution {
   residual_A: number;
   converged: boolean;
   fallback: Fallback;
+  /** Newton started from the Gauss–Seidel guess (its KCL residual was below the start's). */
+  guessed: boolean;
 }
 
 export interface SettleOptions {
@@ -48,6 +56,11 @@ export class LayeredCircuit {
   readonly layout: NetworkLayout;
   private readonly s: NetworkStructure;
   private readonly newton: NewtonSolver;
+  private readonly guess: StartGuess;
+  private readonly guessed_V: Float64Array;
+  /** The inputs of the last DC solve (a solve with other inputs starts a free phase). */
+  private readonly solvedInputs: Float64Array;
+  private solvedAny = false;
   private readonly preparedInputs: Float64Array;
   private prepared = false;
   private conductancesPrepared = false;
@@ -58,6 +71,9 @@ export class LayeredCircuit {
     this.layout = layout;
     this.s = new NetworkStructure(layout, g_S);
     this.newton = new NewtonSolver(this.s);
+    this.guess = new StartGuess(this.s);
+    this.guessed_V = new Float64Array(layout.floatingNodes);
+    this.solvedInputs = new Float64Array(layout.inputLines);
     this.preparedInputs = new Float64Array(layout.inputLines);
   }
 
@@ -180,6 +196,8 @@ export class LayeredCircuit {
   }
 
   solveDc(inputs_V: Float64Array, options: SolveOptions = {}): DcSolution {
+    // New inputs (a free phase) or no warm start: the start is far from the solution.
+    const far = !options.warmStart_V || !this.solvedAny || !sameValues(this.solvedInputs, inputs_V);
     this.prepare(inputs_V);
     const nudge = this.checkNudge(options.nudge_A);
     const start = new Float64Array(this.s.nodes);
@@ -189,6 +207,9 @@ export class LayeredCircuit {
     } else {
       start.fill(0.5 * (this.s.biasLow_V + this.s.biasHigh_V));
     }
+    this.solvedInputs.set(inputs_V);
+    this.solvedAny = true;
+    const guessed = far && options.guess !== false && this.improveStart(start, nudge);
     const v = Float64Array.from(start);
     const r = solveWithFallback(
       this.newton,
@@ -205,7 +226,26 @@ export class LayeredCircuit {
       residual_A: r.residual_A,
       converged: r.converged,
       fallback: r.fallback,
+      guessed,
     };
+  }
+
+  /** Replaces `start` by its Gauss–Seidel sweep (start-guess.ts) when the sweep's KCL residual
+   * (Σ F², Newton's merit) is lower: after new inputs the previous operating point leaves many
+   * diodes on the wrong side of their knees, which Newton undoes a few junction-limited steps at
+   * a time; the sweep places each node on its own diode characteristic directly. */
+  private improveStart(start: Float64Array, nudge: Float64Array | null): boolean {
+    const terms = { lambda: 1, nudge_A: nudge, shunt_S: 0, inject_A: null };
+    const kcl = this.newton.kcl;
+    kcl.evaluate(this.s, start, terms);
+    const before = sumSquares(kcl.f_A);
+    const g = this.guessed_V;
+    g.set(start);
+    this.guess.sweep(g, nudge);
+    kcl.evaluate(this.s, g, terms);
+    if (!(sumSquares(kcl.f_A) < before)) return false;
+    start.set(g);
+    return true;
   }
 
   /** Transient from node state v0_V with the sources held for duration_s (BDF2 with the node
@@ -311,6 +351,12 @@ export class LayeredCircuit {
     }
     return nudge_A;
   }
+}
+
+function sumSquares(f: Float64Array): number {
+  let acc = 0;
+  for (let i = 0; i < f.length; i++) acc += f[i] * f[i];
+  return acc;
 }
 
 function sameValues(a: Float64Array, b: Float64Array): boolean {

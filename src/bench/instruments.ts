@@ -21,6 +21,7 @@ import { ModbusDac } from '../../drivers/instruments/modbus-dac.ts';
 import type { SmuConfigInput, SourceMeter } from '../../drivers/instruments/source-meter.ts';
 import { TspClient } from '../../drivers/instruments/tsp-client.ts';
 import { IdentityMismatchError } from './errors.ts';
+import { sourcingVoltmeter } from './reference-source.ts';
 import { expand } from './safe-bench.ts';
 
 /** One instrument, planned: its link exists but is not open, its driver is constructed. */
@@ -37,7 +38,8 @@ export interface PlannedInstrument {
   voltageSource?: VoltageSource;
   currentSource?: CurrentSource;
   board?: CrossbarBoard;
-  /** A reference SMU: one voltage reading of a channel (it sources 0 A; reference.ts). */
+  /** A reference SMU: one voltage reading of a channel (it sources 0 A, or as a reference source
+   * reads back its level; reference.ts). */
   voltmeter?: Voltmeter;
 }
 
@@ -45,8 +47,20 @@ export interface PlannedInstrument {
  * configured voltage compliance and measures the voltage at its terminals. */
 export interface Voltmeter {
   readonly channels: number;
-  /** One reading of `channel`, V; the output goes on at 0 A first if it is off. */
+  /** One reading of `channel`, V; the output goes on at 0 A first if it is off (a meter). */
   measureVoltage(channel: number): Promise<number>;
+  /** A reference source (`mode: source`): the SMU in voltage mode on the calibration relays. */
+  readonly source?: ReferenceSourceDriver;
+}
+
+/** The voltage-mode side of a reference source; levels are checked against the channels' limits
+ * (the bench's input-voltage envelope, the current compliance) before anything is sent. */
+export interface ReferenceSourceDriver {
+  readonly range: { min: number; max: number };
+  /** Sets one channel's level (the others keep theirs), turning the outputs on. */
+  setVoltage(channel: number, level_V: number): Promise<void>;
+  /** Levels to 0, outputs off. */
+  safeState(): Promise<void>;
 }
 
 /** Which channels of an instrument carry which input lines / output nodes. */
@@ -55,13 +69,22 @@ export interface InstrumentUse {
   nudge: Map<number, number>;
   /** Channels used as reference voltmeters (the `reference` section). */
   reference: Set<number>;
+  /** Those channels are reference sources (`mode: source`), not meters. */
+  referenceSource: boolean;
 }
 
 export function instrumentUses(config: InstrumentBenchConfig): Map<string, InstrumentUse> {
   const uses = new Map<string, InstrumentUse>(
-    config.instruments.map((i) => [i.name, { inputs: new Map(), nudge: new Map(), reference: new Set() }]),
+    config.instruments.map((i) => [
+      i.name,
+      { inputs: new Map(), nudge: new Map(), reference: new Set(), referenceSource: false },
+    ]),
   );
-  for (const m of config.reference?.meters ?? []) uses.get(m.instrument)!.reference.add(m.channel);
+  for (const m of config.reference?.meters ?? []) {
+    const use = uses.get(m.instrument)!;
+    use.reference.add(m.channel);
+    if (m.mode === 'source') use.referenceSource = true;
+  }
   for (const g of config.wiring.inputs)
     g.channels.forEach((ch, k) => uses.get(g.instrument)!.inputs.set(ch, g.lines[k]));
   for (const g of config.wiring.nudge)
@@ -103,13 +126,18 @@ export async function planInstrument(
       close: () => transport.close(),
     };
   }
-  const config =
-    context.use.reference.size > 0 ? voltmeterConfig(instrument, context) : smuConfig(instrument, context);
+  const reference = context.use.reference.size > 0;
+  const sourcing = reference && context.use.referenceSource;
+  const config = sourcing
+    ? referenceSourceConfig(instrument, context)
+    : reference
+      ? voltmeterConfig(instrument, context)
+      : smuConfig(instrument, context);
   const { smu, client } = constructSmu(instrument, transport, clientOptions, config);
   return {
     config: instrument,
-    voltmeter: context.use.reference.size > 0 ? voltmeter(smu) : undefined,
-    voltageSource: smu.mode === 'voltage' ? smu.voltageSource() : undefined,
+    voltmeter: sourcing ? sourcingVoltmeter(smu, client) : reference ? voltmeter(smu) : undefined,
+    voltageSource: smu.mode === 'voltage' && !sourcing ? smu.voltageSource() : undefined,
     currentSource: smu.mode === 'current' ? smu.currentSource() : undefined,
     connect: () => connectScpi(instrument, transport, client, () => smu.configure()),
     checkHealth: () => smu.checkErrors(),
@@ -196,7 +224,7 @@ function constructSmu(
   transport: MessageTransport,
   clientOptions: { timeout_ms?: number; logger?: Logger },
   config: SmuConfigInput,
-): { smu: SourceMeter; client: { identify(): Promise<Identity> } } {
+): { smu: SourceMeter; client: ScpiClient | TspClient } {
   if (instrument.kind === 'keithley-2600b') {
     const client = new TspClient(transport, clientOptions);
     return { smu: new Keithley2600B(client, config), client };
@@ -249,6 +277,30 @@ function voltmeterConfig(instrument: SmuInstrument, { config, use }: PlanContext
     channels: Array.from({ length: count }, () => ({
       limits: { voltage_V: symmetric(compliance.voltage_V), current_A: { min: 0, max: 0 }, compliance },
       compliance: instrument.options.compliance ?? compliance.voltage_V,
+      nplc: instrument.options.nplc,
+      sourceRange: instrument.options.sourceRange,
+      measureRange: instrument.options.measureRange,
+    })),
+  };
+}
+
+/** A reference source's driver configuration: voltage mode, every channel up to the highest one
+ * used, the level within the envelope of the input-line limits (the voltages the network itself
+ * can put on a node), the current compliance within the configured limit. */
+function referenceSourceConfig(
+  instrument: SmuInstrument,
+  { config, layout, use }: PlanContext,
+): SmuConfigInput {
+  const compliance = config.limits.compliance!;
+  const count = Math.max(...use.reference) + 1;
+  const level = envelope(expand(config.limits.inputVoltage_V, layout.inputLines));
+  return {
+    name: instrument.name,
+    mode: 'voltage',
+    expectedModel: instrument.identity?.model,
+    channels: Array.from({ length: count }, () => ({
+      limits: { voltage_V: level, current_A: symmetric(compliance.current_A), compliance },
+      compliance: instrument.options.compliance ?? compliance.current_A,
       nplc: instrument.options.nplc,
       sourceRange: instrument.options.sourceRange,
       measureRange: instrument.options.measureRange,

@@ -2,7 +2,9 @@
 // SMU channels sourcing 0 A, each connected by a fixture to one input line or floating node, that
 // the DAC and read-out calibrations read as their reference (calibration/meter.ts). A reading is
 // refused while the bench's interlock holds a latched fault, so a faulted bench is not driven by
-// its meters either; the reference SMUs are among the instruments the safe state turns off.
+// its meters either; the reference SMUs are among the instruments the safe state turns off. An
+// entry with `mode: source` is a reference source on a node's read-out input (reference-source.ts):
+// its meter carries `source`, whose levels are refused the same way while a fault is latched.
 import type { Identity } from '../capabilities/index.ts';
 import type { MeterAttachment, VoltageMeter } from '../../calibration/index.ts';
 import type { ReferenceConfig } from '../config/index.ts';
@@ -22,6 +24,7 @@ interface Placed {
   attachedTo: MeterAttachment;
   instrument: string;
   channel: number;
+  mode: 'measure' | 'source';
 }
 
 export function referenceMeters(
@@ -33,6 +36,7 @@ export function referenceMeters(
     attachedTo: m.line !== undefined ? { kind: 'input-line', line: m.line } : { kind: 'node', node: m.node! },
     instrument: m.instrument,
     channel: m.channel,
+    mode: m.mode,
   }));
   const same = (a: MeterAttachment, b: MeterAttachment) =>
     a.kind === 'input-line'
@@ -51,14 +55,22 @@ export function referenceMeters(
           );
         }
         const { voltmeter, identity } = instruments.get(p.instrument)!;
+        const unfaulted = <T>(action: () => Promise<T>): Promise<T> => {
+          const fault = bench.fault;
+          return fault !== undefined ? Promise.reject(new BenchFaultedError(fault)) : action();
+        };
+        const driver = p.mode === 'source' ? voltmeter.source : undefined;
         return {
           attachedTo,
           identity,
-          measureVoltage: () => {
-            const fault = bench.fault;
-            if (fault !== undefined) return Promise.reject(new BenchFaultedError(fault));
-            return voltmeter.measureVoltage(p.channel);
-          },
+          measureVoltage: () => unfaulted(() => voltmeter.measureVoltage(p.channel)),
+          ...(driver && {
+            source: {
+              range: driver.range,
+              setVoltage: (level_V: number) => unfaulted(() => driver.setVoltage(p.channel, level_V)),
+              safeState: () => driver.safeState(),
+            },
+          }),
         };
       }),
   };

@@ -2,7 +2,9 @@
 // channel of an SMU that exists, serves no role in the wiring (its driver sources 0 A on every
 // channel, a voltmeter; an SMU sources voltage or current on all its channels, not both), has the
 // channel, and is connected to an input line or floating node of the network; no channel is
-// connected twice and no line or node has two meters.
+// connected twice and no line or node has two meters. A reference source (`mode: source`, on a
+// node's read-out input through the board's calibration relay) is such a channel in voltage mode:
+// an SMU's channels are all meters or all sources, as its driver has one source function.
 import type { NetworkLayout } from '../network/description.ts';
 import { formatPath, type FieldPath } from './source.ts';
 import type { InstrumentBenchConfig } from './schema.ts';
@@ -20,6 +22,7 @@ export function checkReference(config: InstrumentBenchConfig, layout: NetworkLay
   );
   const channels = new Map<string, FieldPath>();
   const points = new Map<string, FieldPath>();
+  const modes = new Map<string, { mode: string; path: FieldPath }>();
   reference.meters.forEach((meter, m) => {
     const path: FieldPath = ['reference', 'meters', m];
     const instrument = config.instruments.find((i) => i.name === meter.instrument);
@@ -38,6 +41,13 @@ export function checkReference(config: InstrumentBenchConfig, layout: NetworkLay
         `'${instrument.name}' already serves the wiring: a reference voltmeter needs an SMU of its own (it sources 0 A on every channel)`,
       );
     }
+    const mode = modes.get(instrument.name);
+    if (mode !== undefined && mode.mode !== meter.mode) {
+      add(
+        [...path, 'mode'],
+        `'${instrument.name}' is already a reference ${mode.mode === 'source' ? 'source' : 'meter'} at ${formatPath(mode.path)}: all channels of an SMU measure or all source`,
+      );
+    } else if (mode === undefined) modes.set(instrument.name, { mode: meter.mode, path: [...path, 'mode'] });
     const count = roleChannels(instrument, 'inputs', layout)!;
     if (meter.channel >= count) {
       add(

@@ -207,10 +207,18 @@ const referenceMeterSchema = z
     line: index.optional(),
     /** The floating node (sampler numbering) the channel's fixture connects to. */
     node: index.optional(),
+    /** `measure` (default): the channel sources 0 A and reads the voltage there. `source` (a node
+     * only): the channel is wired through the board's calibration relay to the node's read-out
+     * input and sources known voltages into it (docs/calibration.md). */
+    mode: z.enum(['measure', 'source']).default('measure'),
   })
   .strict()
   .refine((m) => (m.line === undefined) !== (m.node === undefined), {
     message: "give either 'line' (an input line) or 'node' (a floating node), exactly one",
+  })
+  .refine((m) => m.mode === 'measure' || m.node !== undefined, {
+    message: "mode 'source' needs 'node': a reference source drives a node's read-out input",
+    path: ['mode'],
   });
 
 export const referenceSchema = z

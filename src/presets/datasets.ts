@@ -48,8 +48,59 @@ export interface DatasetPreset {
 }
 
 const shockley = { model: 'shockley', bias_V: { low: -0.5, high: 0.5 } } as const;
+/** A Schottky barrier diode (Is ≈ 1 µA, 1N5817-class) with ±0.1 V bias sources: knees ≈ ±0.3 V. */
+const schottky = { model: 'shockley', is_A: 1e-6, bias_V: { low: -0.1, high: 0.1 } } as const;
 /** Every preset's loss: squared error on the differential outputs (Eq. 4.15), target 0.5 V. */
 const squaredError = { kind: 'squared-error', target: { on_V: 0.5, off_V: 0 } } as const;
+
+/** The digits preset (1570-100-20, docs/training.md Presets). */
+const digitsPreset: DatasetPreset = {
+  dataset: 'digits',
+  // Pixels centred on their train-set means at 30 V per unit, clipped to ±10 V: a pixel that is
+  // always dark carries 0 V (load, no signal), and the input lines have no common mode — with
+  // every line at ±6 V the first layer's updates were dominated by the mean image, and the
+  // network stayed at ≈ 0.76. The bias line gives the thresholds.
+  input: { min_V: -10, max_V: 10, centerGain_V: 30 },
+  biasInput_V: 6,
+  // Schottky-class diodes (Is 1 µA) with ±0.1 V bias sources put the knees at ≈ ±0.3 V, inside
+  // the swing a hidden node reaches as a weighted mean of 1,570 lines; with the 1N4148-class
+  // diodes (knees ≈ ±1 V) the hidden layer stayed linear. Amplifiers of gain 5 (thesis §4.4.2,
+  // reciprocal) carry the saturated hidden swing to the outputs.
+  network: { hidden: [100], diode: schottky, amplifier: { gain: 5 } },
+  devices: { ideal: 'ideal-linear', pulses: 'realistic-soft-bounds' },
+  training: {
+    // β = 1 mS (outputs move ~0.1 V; β·(Y − s) stays inside the board's 1 mA nudge limit) and
+    // 4 averaged reads per phase keep the hidden-layer signal above the ADC noise. Per-layer
+    // rates (thesis §3.3.1): the output array's estimates are ~100× the input array's per
+    // device, so it steps at 1 % of η; η decays linearly to 10 % over the run.
+    ideal: {
+      epochs: 10,
+      beta_S: 1e-3,
+      readsPerPhase: 4,
+      estimator: 'centered',
+      mode: 'ideal',
+      learningRate: 1e-6,
+      layerScale: [1, 0.01],
+      learningRateEndFactor: 0.1,
+      loss: squaredError,
+    },
+    pulses: {
+      epochs: 10,
+      batchSize: 20,
+      beta_S: 1e-3,
+      readsPerPhase: 4,
+      estimator: 'centered',
+      mode: 'pulses',
+      pulses: { deadBand: 0.05 },
+      // One pulse moves a device ~1 µS whatever its estimate, so the output array is slowed
+      // through the dead band instead: only its estimates 100× above the band pulse.
+      layerScale: [1, 0.01],
+      loss: squaredError,
+    },
+  },
+  backprop: { hidden: [100], epochs: 10 },
+  backpropInput: { min_V: 0, max_V: 1, biasInput_V: null },
+};
 
 export const PRESETS: Record<DatasetName, DatasetPreset> = {
   xor: {
@@ -143,74 +194,12 @@ export const PRESETS: Record<DatasetName, DatasetPreset> = {
     },
     backprop: { hidden: [32], epochs: 200, lr: 0.005, batch: 8 },
   },
-  digits: {
-    dataset: 'digits',
-    // Pixels [0, 1] → [−6, 6] V: every line carries ±6 V, so a hidden node's weighted mean over
-    // 1,568 lines is set by the weights of all pixels (not only the lit ones) and learned weights
-    // can reach the knees; the bias line gives the threshold.
-    input: { min_V: -6, max_V: 6 },
-    biasInput_V: 6,
-    network: { hidden: [100], diode: shockley },
-    devices: { ideal: 'ideal-linear', pulses: 'realistic-soft-bounds' },
-    training: {
-      // A hidden node hangs on ~78 mS of input devices, so the nudge reaches it attenuated ~100×:
-      // β = 1 mS (outputs move ~0.1 V) and 4 averaged reads per phase lift the hidden-layer
-      // signal above the ADC noise (0.1 mV rms, 0.3 mV LSB); β·(Y − s) stays inside the 1 mA
-      // nudge limit of the board.
-      ideal: {
-        epochs: 10,
-        beta_S: 1e-3,
-        readsPerPhase: 4,
-        estimator: 'centered',
-        mode: 'ideal',
-        learningRate: 4e-7,
-        loss: squaredError,
-      },
-      pulses: {
-        epochs: 10,
-        batchSize: 20,
-        beta_S: 1e-3,
-        readsPerPhase: 4,
-        estimator: 'centered',
-        mode: 'pulses',
-        pulses: { deadBand: 0.05 },
-        loss: squaredError,
-      },
-    },
-    backprop: { hidden: [100], epochs: 10 },
-    backpropInput: { min_V: 0, max_V: 1, biasInput_V: null },
-  },
+  digits: digitsPreset,
   // 14×14 digits: the digits settings (a hidden node hangs on 392 input lines instead of 1,568,
   // so the nudge reaches it less attenuated); not measured.
   'digits-14': {
+    ...digitsPreset,
     dataset: 'digits-14',
-    input: { min_V: -6, max_V: 6 },
-    biasInput_V: 6,
-    network: { hidden: [100], diode: shockley },
-    devices: { ideal: 'ideal-linear', pulses: 'realistic-soft-bounds' },
-    training: {
-      ideal: {
-        epochs: 10,
-        beta_S: 1e-3,
-        readsPerPhase: 4,
-        estimator: 'centered',
-        mode: 'ideal',
-        learningRate: 4e-7,
-        loss: squaredError,
-      },
-      pulses: {
-        epochs: 10,
-        batchSize: 20,
-        beta_S: 1e-3,
-        readsPerPhase: 4,
-        estimator: 'centered',
-        mode: 'pulses',
-        pulses: { deadBand: 0.05 },
-        loss: squaredError,
-      },
-    },
-    backprop: { hidden: [100], epochs: 10 },
-    backpropInput: { min_V: 0, max_V: 1, biasInput_V: null },
   },
 };
 

@@ -48,8 +48,8 @@ test('meters read their SMU channel, refuse unknown places and a faulted bench',
   const reference = referenceMeters(
     {
       meters: [
-        { instrument: 'ref', channel: 1, line: 2 },
-        { instrument: 'ref', channel: 0, node: 1 },
+        { instrument: 'ref', channel: 1, line: 2, mode: 'measure' },
+        { instrument: 'ref', channel: 0, node: 1, mode: 'measure' },
       ],
     },
     new Map([['ref', { voltmeter, identity }]]),
@@ -79,4 +79,60 @@ test('meters read their SMU channel, refuse unknown places and a faulted bench',
   assert.deepEqual(asked, [1, 0], 'nothing was asked of the SMU');
   bench.clearFault();
   assert.equal(await line.measureVoltage(), 0.5);
+});
+
+test('a reference source sets its channel, and is refused while the bench is faulted', async () => {
+  const board = new SimBoard({ network: { inputs: 2, outputs: 1 }, seed: 3 });
+  const broken = {
+    ...board.sampler,
+    sampleAndRead: () => Promise.reject(new Error('the read-out link broke')),
+  };
+  const bench = new SafeBench(
+    {
+      inputs: board.inputs,
+      nudge: board.nudge,
+      programmer: board.programmer,
+      reader: board.reader,
+      timebase: board.timebase,
+      safeState: () => board.safeState(),
+      sampler: broken,
+    },
+    { limits, watchdog_s: 30, safeStateTimeout_s: 5 },
+  );
+  const levels: [number, number][] = [];
+  let safe = 0;
+  const voltmeter = {
+    channels: 2,
+    measureVoltage: async (channel: number) => levels.findLast(([c]) => c === channel)?.[1] ?? 0,
+    source: {
+      range: { min: -1, max: 1 },
+      setVoltage: async (channel: number, level_V: number) => void levels.push([channel, level_V]),
+      safeState: async () => void safe++,
+    },
+  };
+  const identity = { vendor: 'KEITHLEY', model: '2602B', serial: '1', firmware: '4' };
+  const reference = referenceMeters(
+    {
+      meters: [
+        { instrument: 'ref', channel: 0, node: 0, mode: 'source' },
+        { instrument: 'ref', channel: 1, node: 1, mode: 'measure' },
+      ],
+    },
+    new Map([['ref', { voltmeter, identity }]]),
+    bench,
+  );
+  const [sourced, metered] = reference.meters([
+    { kind: 'node', node: 0 },
+    { kind: 'node', node: 1 },
+  ]);
+  assert.equal(metered.source, undefined, 'a measure entry has no source');
+  assert.deepEqual(sourced.source?.range, { min: -1, max: 1 });
+  await sourced.source!.setVoltage(0.3);
+  assert.equal(await sourced.measureVoltage(), 0.3);
+  await assert.rejects(bench.sampler.sampleAndRead({ averages: 1 }), /read-out link broke/);
+  assert.ok(bench.fault !== undefined, 'the failure latched a fault');
+  await assert.rejects(sourced.source!.setVoltage(0.5), BenchFaultedError);
+  assert.deepEqual(levels, [[0, 0.3]], 'nothing was sent while faulted');
+  await sourced.source!.safeState();
+  assert.equal(safe, 1, 'the safe state is never refused');
 });

@@ -2,6 +2,16 @@
 // crossbar board driving the lines and reading the nodes, a 2450 nudging, and four two-channel
 // SMUs as reference voltmeters on fixtures (B2900s on the lines, 2600Bs on the nodes).
 export function referenceBenchYaml(resource: (name: string) => string, extra = ''): string {
+  return referenceYaml(resource, extra, '');
+}
+
+/** The same bench with refC and refD as reference sources (`mode: source`): their channels are
+ * wired through the board's calibration relays to the read-out inputs of nodes 0-3. */
+export function sourcedBenchYaml(resource: (name: string) => string, extra = ''): string {
+  return referenceYaml(resource, extra, ', mode: source');
+}
+
+function referenceYaml(resource: (name: string) => string, extra: string, nodeMode: string): string {
   return `kind: instruments
 name: reference-xor
 network: { inputs: 2, hidden: [3], outputs: 1, doubledInputs: true, differentialOutputs: false }
@@ -25,10 +35,10 @@ reference:
     - { instrument: refA, channel: 1, line: 1 }
     - { instrument: refB, channel: 0, line: 2 }
     - { instrument: refB, channel: 1, line: 3 }
-    - { instrument: refC, channel: 0, node: 0 }
-    - { instrument: refC, channel: 1, node: 1 }
-    - { instrument: refD, channel: 0, node: 2 }
-    - { instrument: refD, channel: 1, node: 3 }
+    - { instrument: refC, channel: 0, node: 0${nodeMode} }
+    - { instrument: refC, channel: 1, node: 1${nodeMode} }
+    - { instrument: refD, channel: 0, node: 2${nodeMode} }
+    - { instrument: refD, channel: 1, node: 3${nodeMode} }
 limits:
   inputVoltage_V: { min: -1, max: 1 }
   nudgeCurrent_A: { min: -5.0e-5, max: 5.0e-5 }

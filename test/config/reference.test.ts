@@ -38,8 +38,8 @@ test('a reference section parses, the channel defaulting to 0', () => {
     'r.yaml',
   );
   assert.ok(config.kind === 'instruments');
-  assert.deepEqual(config.reference?.meters[0], { instrument: 'refA', channel: 0, line: 2 });
-  assert.deepEqual(config.reference?.meters[1], { instrument: 'refC', channel: 0, node: 1 });
+  assert.deepEqual(config.reference?.meters[0], { instrument: 'refA', channel: 0, line: 2, mode: 'measure' });
+  assert.deepEqual(config.reference?.meters[1], { instrument: 'refC', channel: 0, node: 1, mode: 'measure' });
 });
 
 test('each inconsistency of the reference meters is located and explained', () => {
@@ -92,4 +92,35 @@ test('a meter names a line or a node, exactly one', () => {
     found.some((i) => i.path === 'reference.meters[0]' && /exactly one/.test(i.message)),
     JSON.stringify(found),
   );
+});
+
+test('a reference source (mode: source) parses on a node; on a line, or mixed on one SMU, it is refused', () => {
+  const lineMeters = '    - { instrument: refA, line: 0 }\n    - { instrument: refB, line: 1 }\n';
+  const config = parseBenchConfig(
+    withMeters(
+      `${lineMeters}    - { instrument: refC, channel: 0, node: 0, mode: source }\n    - { instrument: refC, channel: 1, node: 1, mode: source }\n    - { instrument: refD, node: 2 }`,
+    ),
+    'r.yaml',
+  );
+  assert.ok(config.kind === 'instruments');
+  assert.deepEqual(config.reference?.meters[3], { instrument: 'refC', channel: 1, node: 1, mode: 'source' });
+  assert.equal(config.reference?.meters[4].mode, 'measure');
+  const onLine = issues(
+    withMeters(
+      `${lineMeters}    - { instrument: refC, line: 2, mode: source }\n    - { instrument: refD, node: 2 }`,
+    ),
+  );
+  assert.ok(
+    onLine.some((i) => i.path === 'reference.meters[2].mode' && /mode 'source' needs 'node'/.test(i.message)),
+    JSON.stringify(onLine),
+  );
+  const text = withMeters(
+    `${lineMeters}    - { instrument: refC, channel: 0, node: 0, mode: source }\n    - { instrument: refC, channel: 1, node: 1 }\n    - { instrument: refD, node: 2 }`,
+  );
+  const mixed = issues(text);
+  const issue = mixed.find((i) => i.path === 'reference.meters[3].mode');
+  assert.ok(issue, JSON.stringify(mixed));
+  assert.match(issue.message, /'refC' is already a reference source at reference\.meters\[2\]\.mode/);
+  assert.equal(issue.line, lineOf(text, 'channel: 1, node: 1'));
+  assert.equal(mixed.length, 1, JSON.stringify(mixed));
 });

@@ -11,6 +11,7 @@ import {
   allDevices,
   applyChannelCalibration,
   calibrateAdc,
+  calibrateAdcSourced,
   calibrateDac,
   calibrateSettle,
   calibrationWarnings,
@@ -175,7 +176,7 @@ export async function runCalibration(
   };
   const roles = (m: VoltageMeter[]) =>
     m.map((x) => ({
-      role: `reference meter on ${x.attachedTo.kind === 'node' ? `node ${x.attachedTo.node}` : `line ${x.attachedTo.line}`}`,
+      role: `reference ${x.source ? 'source' : 'meter'} on ${x.attachedTo.kind === 'node' ? `node ${x.attachedTo.node}` : `line ${x.attachedTo.line}`}`,
       identity: x.identity,
     }));
   switch (params.procedure) {
@@ -189,8 +190,11 @@ export async function runCalibration(
     }
     case 'adc': {
       const m = needMeters(meterAttachments(params, b));
-      const set = { inputs: b.inputs, sampler: b.sampler, meters: m, timebase: b.timebase };
-      return makeRecord('adc', await resultOf(calibrateAdc(set, params), opts), meta('adc', roles(m)));
+      const events =
+        adcMethod(m) === 'sourced'
+          ? calibrateAdcSourced({ sampler: b.sampler, meters: m, timebase: b.timebase }, params)
+          : calibrateAdc({ inputs: b.inputs, sampler: b.sampler, meters: m, timebase: b.timebase }, params);
+      return makeRecord('adc', await resultOf(events, opts), meta('adc', roles(m)));
     }
     case 'settle': {
       const set = { inputs: b.inputs, sampler: b.sampler, timebase: b.timebase, reader: b.reader };
@@ -238,6 +242,25 @@ export function meterAttachments(
     : (params.nodes ?? all(bench.sampler.channels)).map((node) => ({ kind: 'node', node }));
 }
 
+/** How a read-out calibration drives the read-out inputs, from the bench's reference entries on
+ * the nodes: all reference sources (`mode: source`) → sourced; all meters → through the network.
+ * A mix is refused (RangeError): one calibration uses one method. */
+export function adcMethod(meters: readonly VoltageMeter[]): 'network' | 'sourced' {
+  const sources = meters.filter((m) => m.source !== undefined).length;
+  if (sources === 0) return 'network';
+  if (sources === meters.length) return 'sourced';
+  const at = (m: VoltageMeter) => (m.attachedTo.kind === 'node' ? m.attachedTo.node : m.attachedTo.line);
+  throw new RangeError(
+    `nodes ${meters
+      .filter((m) => m.source)
+      .map(at)
+      .join(', ')} have reference sources and nodes ${meters
+      .filter((m) => !m.source)
+      .map(at)
+      .join(', ')} reference meters: calibrate them in separate jobs (one method each)`,
+  );
+}
+
 /** The headline figures of a record: what the store keeps as `fit` and the job returns. */
 export function recordSummary(record: CalibrationRecord): Record<string, number | boolean> {
   const worst = (v: number[]) => Math.max(0, ...v.map(Math.abs));
@@ -252,6 +275,7 @@ export function recordSummary(record: CalibrationRecord): Record<string, number 
     case 'adc':
       return {
         channels: record.result.channels.length,
+        sourced: record.result.method === 'sourced',
         codeStep_V: record.result.codeStep_V,
         maxGainError: worst(record.result.channels.map((c) => c.gain - 1)),
         maxOffset_V: worst(record.result.channels.map((c) => c.offset_V)),
@@ -424,13 +448,26 @@ export function makeCalibrateKind(
         );
       }
       // Placing the meters measures nothing; a line or node without one is refused here.
+      let meters: VoltageMeter[];
       try {
-        provider(meterAttachments(params, bench.capabilities));
+        meters = provider(meterAttachments(params, bench.capabilities));
+        if (params.procedure === 'adc') adcMethod(meters);
       } catch (error) {
         throw badField(
           params.procedure === 'dac' ? 'params.lines' : 'params.nodes',
           (error as Error).message,
         );
+      }
+      // A source level beyond a reference source's limits is refused before the job is queued.
+      for (const field of ['min_V', 'max_V'] as const) {
+        const level = params[field];
+        const range = meters.find((m) => m.source)?.source?.range;
+        if (level !== undefined && range && !(level >= range.min && level <= range.max)) {
+          throw badField(
+            `params.${field}`,
+            `${level} V is outside the reference sources' limit [${range.min}, ${range.max}] V`,
+          );
+        }
       }
     },
     async run({ bench, store, run, params, job, emit, control }) {
