@@ -11,9 +11,8 @@
 // read-out chain alone. Assumes the relay path adds no offset beyond what the SMU's read-back
 // sees (a four-wire connection at the relay makes that so). Every ending turns the sources off.
 import type { NodeSampler, Timebase } from '../src/capabilities/index.ts';
-import { fitChannels, type AdcCalibrationOptions, type AdcCalibrationResult } from './adc.ts';
+import { readoutLevels, sweepReadout, type AdcCalibrationOptions, type AdcCalibrationResult } from './adc.ts';
 import type { VoltageMeter } from './meter.ts';
-import { meanReading } from './meter.ts';
 import { checkLevel, runProcedure } from './procedure.ts';
 
 export interface AdcSourcedSet {
@@ -42,40 +41,22 @@ export function calibrateAdcSourced(set: AdcSourcedSet, options: AdcCalibrationO
       }
       return { node: at.node, meter: ctx.guard(m), source: ctx.guard(sources[i]) };
     });
-    const count = options.levels ?? 9;
-    if (!Number.isInteger(count) || count < 3)
-      throw new RangeError(`levels: must be an integer >= 3, got ${count}`);
-    const min = options.min_V ?? -0.4;
-    const max = options.max_V ?? 0.4;
-    if (!(min < max)) throw new RangeError(`min_V (${min}) must be below max_V (${max})`);
-    for (const { source } of channels) {
-      checkLevel('min_V', min, source.range);
-      checkLevel('max_V', max, source.range);
-    }
-    const settle = options.settle_s ?? 1e-3;
-    const averages = options.averages ?? 16;
-    const readings = options.readings ?? 4;
-    const noiseSamples = options.noiseSamples ?? 256;
-    const meterV = channels.map(() => [] as number[]);
-    const readoutV = channels.map(() => [] as number[]);
-    const noise = channels.map(() => [] as number[]);
-    const levelsV = Array.from({ length: count }, (_, k) => min + ((max - min) * k) / (count - 1));
-    const middle = count >> 1;
-    for (const [k, u] of levelsV.entries()) {
-      for (const { source } of channels) await source.setVoltage(u);
-      await timebase.wait(settle);
-      for (const [i, { meter }] of channels.entries()) meterV[i].push(await meanReading(meter, readings));
-      const read = await sampler.sampleAndRead({ averages });
-      channels.forEach(({ node }, i) => readoutV[i].push(read[node]));
-      if (k === middle) {
-        for (let s = 0; s < noiseSamples; s++) {
-          const single = await sampler.sampleAndRead({ averages: 1 });
-          channels.forEach(({ node }, i) => noise[i].push(single[node]));
-        }
-      }
-      ctx.progress(k + 1, count, { level: k, source_V: u });
-    }
-    const nodes = channels.map((c) => c.node);
-    return { method: 'sourced', ...fitChannels(nodes, meterV, readoutV, noise) };
+    const levelsV = readoutLevels(options, (field, level) => {
+      for (const { source } of channels) checkLevel(field, level, source.range);
+    });
+    const fit = await sweepReadout(
+      {
+        sampler,
+        timebase,
+        channels,
+        apply: async (u) => {
+          for (const { source } of channels) await source.setVoltage(u);
+        },
+        progress: (k, count, u) => ctx.progress(k + 1, count, { level: k, source_V: u }),
+      },
+      levelsV,
+      options,
+    );
+    return { method: 'sourced', ...fit };
   });
 }

@@ -78,52 +78,90 @@ export function calibrateAdc(set: AdcCalibrationSet, options: AdcCalibrationOpti
       }
       return { node: at.node, meter: ctx.guard(m) };
     });
-    const count = options.levels ?? 9;
-    if (!Number.isInteger(count) || count < 3)
-      throw new RangeError(`levels: must be an integer >= 3, got ${count}`);
-    const min = options.min_V ?? -0.4;
-    const max = options.max_V ?? 0.4;
-    if (!(min < max)) throw new RangeError(`min_V (${min}) must be below max_V (${max})`);
-    checkLevel('min_V', min, set.inputs.range);
-    checkLevel('max_V', max, set.inputs.range);
-    const settle = options.settle_s ?? 1e-3;
-    const averages = options.averages ?? 16;
-    const readings = options.readings ?? 4;
-    const noiseSamples = options.noiseSamples ?? 256;
-    const meterV = meters.map(() => [] as number[]);
-    const readoutV = meters.map(() => [] as number[]);
-    const noise = meters.map(() => [] as number[]);
-    const levelsV = Array.from({ length: count }, (_, k) => min + ((max - min) * k) / (count - 1));
-    const middle = count >> 1;
-    for (const [k, u] of levelsV.entries()) {
-      await inputs.setVoltages(new Float64Array(set.inputs.channels).fill(u));
-      await timebase.wait(settle);
-      for (const [i, { meter }] of meters.entries()) meterV[i].push(await meanReading(meter, readings));
-      const read = await sampler.sampleAndRead({ averages });
-      meters.forEach(({ node }, i) => readoutV[i].push(read[node]));
-      if (k === middle) {
-        for (let s = 0; s < noiseSamples; s++) {
-          const single = await sampler.sampleAndRead({ averages: 1 });
-          meters.forEach(({ node }, i) => noise[i].push(single[node]));
-        }
-      }
-      ctx.progress(k + 1, count, { level: k, input_V: u });
-    }
-    return {
-      method: 'network',
-      ...fitChannels(
-        meters.map((m) => m.node),
-        meterV,
-        readoutV,
-        noise,
-      ),
-    };
+    const levelsV = readoutLevels(options, (field, level) => checkLevel(field, level, set.inputs.range));
+    const fit = await sweepReadout(
+      {
+        sampler,
+        timebase,
+        channels: meters,
+        apply: (u) => inputs.setVoltages(new Float64Array(set.inputs.channels).fill(u)),
+        progress: (k, count, u) => ctx.progress(k + 1, count, { level: k, input_V: u }),
+      },
+      levelsV,
+      options,
+    );
+    return { method: 'network', ...fit };
   });
+}
+
+/** The levels of a read-out sweep: `levels` evenly spaced over [min_V, max_V] (default 9 over
+ * ±0.4 V), both ends passed to `check` before anything is sent. */
+export function readoutLevels(
+  options: AdcCalibrationOptions,
+  check: (field: 'min_V' | 'max_V', level_V: number) => void,
+): number[] {
+  const count = options.levels ?? 9;
+  if (!Number.isInteger(count) || count < 3)
+    throw new RangeError(`levels: must be an integer >= 3, got ${count}`);
+  const min = options.min_V ?? -0.4;
+  const max = options.max_V ?? 0.4;
+  if (!(min < max)) throw new RangeError(`min_V (${min}) must be below max_V (${max})`);
+  check('min_V', min);
+  check('max_V', max);
+  return Array.from({ length: count }, (_, k) => min + ((max - min) * k) / (count - 1));
+}
+
+/** What a read-out sweep drives and reads; `apply` puts one level on every calibrated input. */
+export interface ReadoutSweep {
+  sampler: NodeSampler;
+  timebase: Timebase;
+  channels: readonly { node: number; meter: VoltageMeter }[];
+  apply(level_V: number): Promise<unknown>;
+  progress(k: number, count: number, level_V: number): void;
+}
+
+/** Both methods' sweep: at each level apply it, wait, the reference meters' mean readings (the
+ * truth) and the sampler's averaged conversion; at the middle level also the single conversions
+ * for the noise. Then the per-channel fit. */
+export async function sweepReadout(
+  sweep: ReadoutSweep,
+  levelsV: readonly number[],
+  options: AdcCalibrationOptions,
+): Promise<Omit<AdcCalibrationResult, 'method'>> {
+  const { sampler, timebase, channels } = sweep;
+  const settle = options.settle_s ?? 1e-3;
+  const averages = options.averages ?? 16;
+  const readings = options.readings ?? 4;
+  const noiseSamples = options.noiseSamples ?? 256;
+  const meterV = channels.map(() => [] as number[]);
+  const readoutV = channels.map(() => [] as number[]);
+  const noise = channels.map(() => [] as number[]);
+  const middle = levelsV.length >> 1;
+  for (const [k, u] of levelsV.entries()) {
+    await sweep.apply(u);
+    await timebase.wait(settle);
+    for (const [i, { meter }] of channels.entries()) meterV[i].push(await meanReading(meter, readings));
+    const read = await sampler.sampleAndRead({ averages });
+    channels.forEach(({ node }, i) => readoutV[i].push(read[node]));
+    if (k === middle) {
+      for (let s = 0; s < noiseSamples; s++) {
+        const single = await sampler.sampleAndRead({ averages: 1 });
+        channels.forEach(({ node }, i) => noise[i].push(single[node]));
+      }
+    }
+    sweep.progress(k, levelsV.length, u);
+  }
+  return fitChannels(
+    channels.map((c) => c.node),
+    meterV,
+    readoutV,
+    noise,
+  );
 }
 
 /** Per channel i (node `nodes[i]`): the line through (reference, read-out) and the noise of the
  * single conversions; the code step from all channels' conversions together. */
-export function fitChannels(
+function fitChannels(
   nodes: readonly number[],
   meterV: number[][],
   readoutV: number[][],
