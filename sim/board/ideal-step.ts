@@ -13,6 +13,12 @@
 // factorisation of the pipeline's estimators (src/training/estimators.ts, thesis Theorem 4.2:
 // Eq. 4.13, and Eq. 2.10 for the centered form), with the same operations in the same order, so a
 // single pair gives the same conductances to the last bit.
+//
+// Momentum (μ > 0; IdealConductanceAccess.step): the conductances before the step are copied, the
+// plain step above runs unchanged, and a second pass over the devices (DeviceArray.momentumRange)
+// turns its change Δ into v ← μ·v + Δ, g ← clip(g_prev + v). The velocity v lives here, one
+// double per device, made on the first step with μ > 0; μ = 0 runs the plain step alone and leaves
+// v as it is (the board zeroes it when something else changes the conductances).
 import type {
   DropPair,
   IdealGradient,
@@ -40,6 +46,9 @@ export class IdealStepper {
   /** Several pairs: Σ_p w_p·δu_pr·σu_pr per row and Σ_p w_p·δV_pc·σV_pc per column. */
   private rowTerm = new Float64Array(0);
   private colTerm = new Float64Array(0);
+  /** Momentum: each device's velocity, S (undefined = zero), and the conductances before a step. */
+  private velocity: Float64Array | undefined;
+  private prev: Float64Array | undefined;
 
   constructor(
     private readonly layout: NetworkLayout,
@@ -52,7 +61,12 @@ export class IdealStepper {
 
   /** Checks every argument, then steps every device. The caller settles the circuit before and
    * tells it about the new conductances after. */
-  step(gradient: IdealGradient, eta: readonly number[], range: IdealStepRange): IdealStepReport {
+  step(
+    gradient: IdealGradient,
+    eta: readonly number[],
+    range: IdealStepRange,
+    momentum = 0,
+  ): IdealStepReport {
     const { arrays, deviceOffsets, totalDevices } = this.layout;
     if (gradient.kind === 'dense') checkDense(gradient.values, totalDevices);
     else if (gradient.kind === 'drops') this.checkPairs(gradient.pairs);
@@ -67,7 +81,12 @@ export class IdealStepper {
     if (!(Number.isFinite(min_S) && Number.isFinite(max_S) && min_S <= max_S)) {
       throw new RangeError(`range: [${min_S}, ${max_S}] S is not a finite interval`);
     }
+    if (!(momentum >= 0 && momentum < 1)) {
+      throw new RangeError(`momentum is ${momentum}, not a number in [0, 1)`);
+    }
     const report = { change_S: 0, clipped: 0 };
+    const prev = momentum > 0 ? (this.prev ??= new Float64Array(totalDevices)) : undefined;
+    if (prev !== undefined) prev.set(this.devices.g_S);
     for (let l = 0; l < arrays.length; l++) {
       const start = deviceOffsets[l];
       const end = start + arrays[l].rows * arrays[l].cols;
@@ -78,7 +97,32 @@ export class IdealStepper {
         this.stepArrayFromDrops(l, gradient.pairs, eta[l], min_S, max_S, report);
       }
     }
+    if (prev !== undefined) {
+      // The report is of the change momentum makes, not of the plain step's.
+      const velocity = (this.velocity ??= new Float64Array(totalDevices));
+      report.change_S = 0;
+      report.clipped = 0;
+      this.devices.momentumRange(0, totalDevices, prev, velocity, momentum, min_S, max_S, report);
+    }
     return { meanAbsChange_S: report.change_S / Math.max(1, totalDevices), clipped: report.clipped };
+  }
+
+  /** A copy of the momentum velocity, S per device, or undefined while it is zero. */
+  velocityState(): Float64Array | undefined {
+    return this.velocity?.slice();
+  }
+
+  /** Puts back a velocity taken by velocityState (undefined: zero). */
+  restoreVelocity(v: Float64Array | undefined): void {
+    if (v === undefined) {
+      this.velocity = undefined;
+      return;
+    }
+    const n = this.layout.totalDevices;
+    if (v.length !== n) throw new RangeError(`velocity has ${v.length} values, the network has ${n} devices`);
+    const bad = firstNonFinite(v);
+    if (bad >= 0) throw new RangeError(`velocity[${bad}] is ${v[bad]}, not a finite number`);
+    (this.velocity ??= new Float64Array(n)).set(v);
   }
 
   private stepArrayFromDrops(

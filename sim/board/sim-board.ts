@@ -197,9 +197,10 @@ export class SimBoard implements BenchCapabilities {
         this.settleUntilNow();
         this.resolve();
         this.devices.setAll(g_S);
+        this.stepper?.restoreVelocity(undefined);
         this.conductancesChanged();
       },
-      step: (gradient, eta, range) => this.idealStep(gradient, eta, range),
+      step: (gradient, eta, range, momentum) => this.idealStep(gradient, eta, range, momentum),
     };
   }
 
@@ -216,6 +217,21 @@ export class SimBoard implements BenchCapabilities {
 
   restoreReadoutRng(state: readonly number[]): void {
     this.chain.adc.restoreRng(state);
+  }
+
+  /** The ideal mode's momentum velocity (IdealConductanceAccess.step), S per device, a copy; or
+   * undefined while it is zero. Part of the simulation state saved for crash-safe resume. The rule
+   * that keeps it meaningful: any change of the conductances other than an ideal step (ideal.write,
+   * a pulse batch that moves a conductance) zeroes all of it; drift does not. */
+  idealVelocity(): Float64Array | undefined {
+    return this.stepper?.velocityState();
+  }
+
+  /** Puts back a velocity from idealVelocity (undefined: zero). After the conductances: writing
+   * them zeroes it. */
+  restoreIdealVelocity(v: Float64Array | undefined): void {
+    if (v === undefined) this.stepper?.restoreVelocity(undefined);
+    else (this.stepper ??= new IdealStepper(this.layout, this.devices)).restoreVelocity(v);
   }
 
   /** Switches node `node`'s read-out input to an external level (V), or back to the node
@@ -322,7 +338,10 @@ export class SimBoard implements BenchCapabilities {
       duration += count * p.width_s;
     }
     this.statistics.pulsesApplied += applied;
-    if (changed) this.conductancesChanged(false);
+    if (changed) {
+      this.stepper?.restoreVelocity(undefined);
+      this.conductancesChanged(false);
+    }
     this.advanceClock('pulse duration', duration);
     return { applied };
   }
@@ -389,11 +408,16 @@ export class SimBoard implements BenchCapabilities {
   }
 
   /** IdealConductanceAccess.step (ideal-step.ts), from the state at the present time. */
-  private idealStep(gradient: IdealGradient, eta: readonly number[], range: IdealStepRange): IdealStepReport {
+  private idealStep(
+    gradient: IdealGradient,
+    eta: readonly number[],
+    range: IdealStepRange,
+    momentum: number,
+  ): IdealStepReport {
     const stepper = (this.stepper ??= new IdealStepper(this.layout, this.devices));
     this.settleUntilNow();
     this.resolve();
-    const report = stepper.step(gradient, eta, range); // a bad argument throws before any change
+    const report = stepper.step(gradient, eta, range, momentum); // a bad argument throws before any change
     this.conductancesChanged();
     return report;
   }

@@ -7,7 +7,14 @@ import { Rng } from '../../src/util/random.ts';
 import { driftRemaining } from './drift.ts';
 import type { DeviceParams } from './params.ts';
 import { pulseScale, resetShape, setShape, shapeConstants } from './response.ts';
-import { lastClippedSteps, recordProgramming, stepPerDevice, stepUniform } from './step-kernels.ts';
+import {
+  lastClippedSteps,
+  momentumPerDevice,
+  momentumUniform,
+  recordProgramming,
+  stepPerDevice,
+  stepUniform,
+} from './step-kernels.ts';
 import type { ShapeConstants } from './response.ts';
 import { variationFactor } from './variation.ts';
 
@@ -291,6 +298,64 @@ export class DeviceArray {
           start,
           end,
           eta,
+          min_S,
+          max_S,
+          this.deviceGMin_S,
+          this.deviceGMax_S,
+          this.stuck,
+        );
+    report.change_S += change;
+    report.clipped += lastClippedSteps();
+    if (this.driftOn) {
+      recordProgramming(this.programmedG_S, this.programmedAt_s, g, this.stuck, start, end, this.clock_s);
+    }
+  }
+
+  /** Classical momentum after a plain step of devices start..end-1 (stepRange, or a kernel that
+   * writes g_S as it does) from the conductances `prev` (indexed like g_S): v_i ← mu·v_i +
+   * (g_i − prev_i), g_i ← clip(prev_i + v_i) to [min_S, max_S] and the device's own bounds (stuck
+   * devices keep their value). Counts as programming for drift. Adds Σ|g_i − prev_i| and the
+   * number of clipped devices into `report`. The arguments are the caller's to check. */
+  momentumRange(
+    start: number,
+    end: number,
+    prev: Float64Array,
+    velocity: Float64Array,
+    mu: number,
+    min_S: number,
+    max_S: number,
+    report: { change_S: number; clipped: number },
+  ): void {
+    if (!(
+      Number.isInteger(start) &&
+      Number.isInteger(end) &&
+      0 <= start &&
+      start <= end &&
+      end <= this.count
+    )) {
+      throw new RangeError(`momentumRange(${start}, ${end}) is outside 0..${this.count}`);
+    }
+    if (prev.length < end || velocity.length < end) {
+      throw new RangeError(`prev and velocity must hold ${end} values`);
+    }
+    const g = this.g_S;
+    const change = this.plain
+      ? momentumUniform(
+          g,
+          prev,
+          velocity,
+          start,
+          end,
+          mu,
+          ...clipInterval(min_S, max_S, this.deviceGMin_S[0], this.deviceGMax_S[0]),
+        )
+      : momentumPerDevice(
+          g,
+          prev,
+          velocity,
+          start,
+          end,
+          mu,
           min_S,
           max_S,
           this.deviceGMin_S,

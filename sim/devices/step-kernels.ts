@@ -120,3 +120,64 @@ export function stepUniformDropRows(
   clippedSteps = clipped;
   return change;
 }
+
+/** Classical momentum on top of a plain step (IdealConductanceAccess.step): for start ≤ i < end,
+ * v[i] ← mu·v[i] + (g[i] − prev[i]) (the plain step's change), then g[i] ← clip(prev[i] + v[i])
+ * to [lo, hi]; returns Σ|g[i] − prev[i]|, the clipped count left for lastClippedSteps. */
+export function momentumUniform(
+  g: Float64Array,
+  prev: Float64Array,
+  v: Float64Array,
+  start: number,
+  end: number,
+  mu: number,
+  lo: number,
+  hi: number,
+): number {
+  let change = 0;
+  let clipped = 0;
+  for (let i = start; i < end; i++) {
+    const old = prev[i];
+    const vi = mu * v[i] + (g[i] - old);
+    v[i] = vi;
+    const wanted = old + vi;
+    const next = Math.min(hi, Math.max(lo, wanted));
+    if (next !== wanted) clipped++;
+    change += Math.abs(next - old);
+    g[i] = next;
+  }
+  clippedSteps = clipped;
+  return change;
+}
+
+/** As momentumUniform, clipped to [min, max] and then to each device's own [gMin[i], gMax[i]];
+ * devices with stuck[i] ≠ 0 keep their value (their plain step is 0, so their velocity stays 0). */
+export function momentumPerDevice(
+  g: Float64Array,
+  prev: Float64Array,
+  v: Float64Array,
+  start: number,
+  end: number,
+  mu: number,
+  min: number,
+  max: number,
+  gMin: Float64Array,
+  gMax: Float64Array,
+  stuck: Uint8Array,
+): number {
+  let change = 0;
+  let clipped = 0;
+  for (let i = start; i < end; i++) {
+    if (stuck[i] !== 0) continue;
+    const old = prev[i];
+    const vi = mu * v[i] + (g[i] - old);
+    v[i] = vi;
+    const wanted = old + vi;
+    const next = Math.min(gMax[i], Math.max(gMin[i], Math.min(max, Math.max(min, wanted))));
+    if (next !== wanted) clipped++;
+    change += Math.abs(next - old);
+    g[i] = next;
+  }
+  clippedSteps = clipped;
+  return change;
+}

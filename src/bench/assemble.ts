@@ -79,13 +79,22 @@ async function assembleSim(config: SimBenchConfig, options: AssembleOptions): Pr
     },
     calibration,
     deviceState: {
-      snapshot: () => ({ ...board.devices.snapshot(), readoutRngState: board.readoutRngState() }),
+      snapshot: () => {
+        const velocity = board.idealVelocity();
+        return {
+          ...board.devices.snapshot(),
+          readoutRngState: board.readoutRngState(),
+          ...(velocity === undefined ? {} : { idealVelocity_S: velocity }),
+        };
+      },
       restore: (state) => {
-        // ideal.write tells the circuit its conductances changed; restore then puts back the
-        // rest of the device state (programming history, clocks, noise generators) exactly.
+        // ideal.write tells the circuit its conductances changed (and zeroes the momentum
+        // velocity); restore then puts back the rest of the device state (programming history,
+        // clocks, noise generators) exactly, and the velocity when the state has one.
         board.ideal.write(state.g_S);
         board.devices.restore(state);
         if (state.readoutRngState !== undefined) board.restoreReadoutRng(state.readoutRngState);
+        board.restoreIdealVelocity(state.idealVelocity_S);
       },
     },
     trueVoltages: {

@@ -48,9 +48,12 @@ export interface AssembledBench {
 }
 
 /** The simulated bench's mutable state: its devices, and its read-out (ADC) noise stream — absent
- * in a state saved before the stream was part of it, which then leaves the stream as it is. */
+ * in a state saved before the stream was part of it, which then leaves the stream as it is — and
+ * the ideal mode's momentum velocity, S per device (SimBoard.idealVelocity), absent while it is
+ * zero: restoring a state without it zeroes it. */
 export interface SimBenchState extends DeviceArraySnapshot {
   readoutRngState?: number[];
+  idealVelocity_S?: Float64Array;
 }
 
 export interface AssembleOptions {

@@ -136,9 +136,9 @@ export class SafeBench implements BenchCapabilities {
           this.#refuseIfFaulted();
           ideal.write(g_S);
         },
-        step: (gradient, eta, range) => {
+        step: (gradient, eta, range, momentum) => {
           this.#refuseIfFaulted();
-          return ideal.step(gradient, eta, range);
+          return ideal.step(gradient, eta, range, momentum);
         },
       };
     }

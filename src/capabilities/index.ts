@@ -119,8 +119,20 @@ export interface IdealConductanceAccess {
    * devices of array l (network order) and ∇ given densely or as voltage-drop pairs (IdealGradient).
    * The same conductances as read, step and write, without copying every conductance out and
    * back. A bad argument (a length, a non-finite entry) throws a RangeError naming it and changes
-   * nothing. */
-  step(gradient: IdealGradient, eta: readonly number[], range: IdealStepRange): IdealStepReport;
+   * nothing.
+   *
+   * `momentum` μ ∈ [0, 1) adds classical (heavy-ball) momentum (Sutskever et al. 2013): with Δ_d
+   * the change of the plain clipped step above and g_d^prev the conductance before it,
+   * v_d ← μ·v_d + Δ_d and g_d ← clip(g_d^prev + v_d), clipped as above. The velocity v belongs to
+   * the implementation: zero until the first step with μ > 0, kept across steps, and zeroed when
+   * the conductances are changed by anything but `step` (write, pulses). μ = 0 is the plain step,
+   * bit for bit, and leaves the velocity alone. */
+  step(
+    gradient: IdealGradient,
+    eta: readonly number[],
+    range: IdealStepRange,
+    momentum: number,
+  ): IdealStepReport;
 }
 
 /** Two states of the network in one sample (the input lines are the same in both) and the

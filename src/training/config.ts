@@ -62,8 +62,38 @@ export const pulseCountSchema = z.discriminatedUnion('policy', [
       /** Estimate magnitude worth one pulse (V²/S). */
       estimatePerPulse: positive('pulses.count.estimatePerPulse'),
       maxCount: count('pulses.count.maxCount', 1).default(10),
+      /** 'nearest': round(|e| / estimatePerPulse), at least one pulse above the dead band;
+       * 'stochastic': floor plus one more with probability of the remainder, so the expected
+       * conductance change follows the estimate (zero pulses are possible). */
+      rounding: z.enum(['nearest', 'stochastic']).default('nearest'),
     })
     .strict(),
+  z
+    .object({
+      /** Pulses sized from a model of the device response (src/training/pulse-response.ts): the
+       * count is the change Δg = −η·∇̂ of the ideal mode (learningRate, its decay and layerScale)
+       * over the expected step of one pulse at the device's conductance. */
+      policy: z.literal('response'),
+      family: z.enum(['constant-step', 'soft-bounds', 'pow-step']).default('soft-bounds'),
+      gammaUp: z.number().nonnegative('pulses.count.gammaUp must be >= 0').default(1),
+      gammaDown: z.number().nonnegative('pulses.count.gammaDown must be >= 0').default(1),
+      /** Step of one pulse of the configured shape at the bound it leaves, S (calibrated). */
+      stepUp_S: positive('pulses.count.stepUp_S'),
+      stepDown_S: positive('pulses.count.stepDown_S'),
+      /** Bounds of the model, S; default the network's conductance range. */
+      gMin_S: z.number().nonnegative('pulses.count.gMin_S must be >= 0').optional(),
+      gMax_S: positive('pulses.count.gMax_S').optional(),
+      /** Steps between read-backs of every conductance; in between, the trainer's copy follows the
+       * pulses it sent through the model. */
+      readEvery: count('pulses.count.readEvery', 1).default(1),
+      maxCount: count('pulses.count.maxCount', 1).default(100),
+      rounding: z.enum(['nearest', 'stochastic']).default('stochastic'),
+    })
+    .strict()
+    .refine((c) => c.gMin_S === undefined || c.gMax_S === undefined || c.gMin_S < c.gMax_S, {
+      message: 'pulses.count.gMin_S must be below gMax_S',
+      path: ['gMin_S'],
+    }),
 ]);
 
 export const trainingConfigSchema = z
@@ -82,15 +112,22 @@ export const trainingConfigSchema = z
     /** ADC conversions averaged per node read. */
     readsPerPhase: count('readsPerPhase', 1).default(1),
     mode: z.enum(['pulses', 'ideal']).default('pulses'),
-    /** Ideal mode: Δg = −η ∇̂, η in S per unit of the estimate (S²/V²). */
+    /** Ideal mode (and pulses with count policy 'response'): Δg = −η ∇̂, η in S per unit of the
+     * estimate (S²/V²). */
     learningRate: positive('learningRate').default(1e-9),
-    /** Ideal mode: η decays linearly over the epochs to learningRate · learningRateEndFactor
-     * (epoch e of E steps with learningRate · (1 − (e/E)(1 − endFactor)); 1 keeps η constant). */
+    /** η decays linearly over the epochs to learningRate · learningRateEndFactor (epoch e of E
+     * steps with learningRate · (1 − (e/E)(1 − endFactor)); 1 keeps η constant). The pulses mode
+     * scales its estimate by the same factor before the dead band and the pulse count. */
     learningRateEndFactor: z
       .number()
       .gt(0, 'learningRateEndFactor must be > 0')
       .max(1, 'learningRateEndFactor must be <= 1')
       .default(1),
+    /** Ideal mode only: classical (heavy-ball) momentum μ (thesis §2.1; Sutskever et al. 2013):
+     * v ← μ·v + Δ, g ← clip(g + v) with Δ the plain clipped step; 0 is the plain step. The
+     * velocity is kept by the bench and zeroed by any other conductance change. The pulses mode
+     * ignores it. */
+    momentum: z.number().min(0, 'momentum must be >= 0').lt(1, 'momentum must be < 1').default(0),
     /** Multiplier of the estimate per network array (layer-wise learning rates, thesis §3.3.1). */
     layerScale: z.array(z.number().nonnegative('layerScale entries must be >= 0')).optional(),
     pulses: z

@@ -18,8 +18,10 @@ import { applyIdealUpdate } from './ideal-update.ts';
 import { createLoss, nudgingCurrents, predictClass } from './losses.ts';
 import type { Loss } from './losses.ts';
 import { settleAndRead } from './settle.ts';
+import { afterPulses } from './pulse-response.ts';
+import type { PulseResponseModel } from './pulse-response.ts';
 import { planSignSgdPulses, pulsePlanStorage } from './sign-sgd.ts';
-import type { PulsePlanStorage } from './sign-sgd.ts';
+import type { PulsePlan, PulsePlanStorage } from './sign-sgd.ts';
 import { DeviceMap } from './weight-mapping.ts';
 
 export interface Position {
@@ -59,6 +61,29 @@ export interface PipelineContext {
   readonly pulsePlan: PulsePlanStorage | null;
   /** The ideal mode's learning-rate factor of the current epoch (config.learningRateEndFactor). */
   learningRateFactor: number;
+  /** Count policy 'response': the conductances as the trainer knows them. */
+  readonly tracking: ConductanceTracking | null;
+}
+
+/** The conductances the 'response' count policy sizes pulses from: read back every `readEvery`
+ * steps (and by every verification), followed through the response model in between. */
+export interface ConductanceTracking {
+  g_S: Float64Array | null;
+  readonly model: PulseResponseModel;
+  readonly readEvery: number;
+}
+
+function conductanceTracking(layout: NetworkLayout, config: TrainingConfig): ConductanceTracking | null {
+  const count = config.pulses.count;
+  if (config.mode !== 'pulses' || count.policy !== 'response') return null;
+  const gMin_S = count.gMin_S ?? layout.desc.conductance.min_S;
+  const gMax_S = count.gMax_S ?? layout.desc.conductance.max_S;
+  if (!(gMin_S < gMax_S)) {
+    throw new RangeError(
+      `pulses.count: the model's bounds ${gMin_S}..${gMax_S} S are empty (gMin_S must be below gMax_S)`,
+    );
+  }
+  return { g_S: null, model: { ...count, gMin_S, gMax_S }, readEvery: count.readEvery };
 }
 
 export function createPipelineContext(
@@ -86,6 +111,7 @@ export function createPipelineContext(
     zeroNudge_A: new Float64Array(layout.outputNodes),
     pulsePlan: config.mode === 'pulses' ? pulsePlanStorage(layout) : null,
     learningRateFactor: 1,
+    tracking: conductanceTracking(layout, config),
   };
 }
 
@@ -270,30 +296,64 @@ export function programPhase(ctx: PipelineContext, step: number): Observable<Tra
         gradient,
         config.learningRate * ctx.learningRateFactor,
         config.layerScale,
+        config.momentum,
       );
       return of({
         reads: 0,
         events: [{ type: 'ideal-update', t_s: ctx.port.now(), step, ...r } as TrainingEvent],
       });
     }
-    const plan = planSignSgdPulses(
-      ctx.accumulator!.mean(),
-      ctx.map,
-      { ...config.pulses, layerScale: config.layerScale },
-      ctx.pulsePlan ?? undefined,
-    );
-    const perCall = config.pulses.maxPulsesPerCall;
-    // Each batch's Pulse objects are made when its call starts and dropped when it ends.
-    return range(0, plan.batchCount(perCall)).pipe(
-      concatMap((i) =>
-        call(
-          ctx,
-          'programmer.applyPulses',
-          defer(() => ctx.port.applyPulses(plan.batch(i, perCall))),
-        ),
+    const tracking = ctx.tracking;
+    const known$: Observable<Float64Array | null> =
+      tracking === null
+        ? of(null)
+        : tracking.g_S !== null && step % tracking.readEvery !== 0
+          ? of(tracking.g_S)
+          : readNetworkConductances(
+              ctx.port,
+              ctx.map,
+              config.verify.readVoltage_V,
+              config.operationTimeout_ms,
+            ).pipe(map((g_S) => (tracking.g_S = g_S)));
+    return known$.pipe(concatMap((g_S) => applyPlan(ctx, step, g_S)));
+  });
+}
+
+/** Plans the mini-batch's pulses (from the known conductances for the 'response' policy), sends
+ * them in batches, and follows them in the tracked conductances. */
+function applyPlan(
+  ctx: PipelineContext,
+  step: number,
+  g_S: Float64Array | null,
+): Observable<{ reads: number; events: TrainingEvent[] }> {
+  const { config } = ctx;
+  const plan = planSignSgdPulses(
+    ctx.accumulator!.mean(),
+    ctx.map,
+    {
+      ...config.pulses,
+      layerScale: config.layerScale,
+      rateFactor: ctx.learningRateFactor,
+      rng: ctx.signRng,
+      response:
+        g_S === null ? undefined : { g_S, learningRate: config.learningRate, model: ctx.tracking!.model },
+    },
+    ctx.pulsePlan ?? undefined,
+  );
+  const perCall = config.pulses.maxPulsesPerCall;
+  // Each batch's Pulse objects are made when its call starts and dropped when it ends.
+  return range(0, plan.batchCount(perCall)).pipe(
+    concatMap((i) =>
+      call(
+        ctx,
+        'programmer.applyPulses',
+        defer(() => ctx.port.applyPulses(plan.batch(i, perCall))),
       ),
-      reduce((applied, report) => applied + report.applied, 0),
-      map((applied) => ({
+    ),
+    reduce((applied, report) => applied + report.applied, 0),
+    map((applied) => {
+      if (ctx.tracking !== null && g_S !== null) followPlan(ctx.tracking.model, g_S, plan);
+      return {
         reads: 0,
         events: [
           {
@@ -307,9 +367,17 @@ export function programPhase(ctx: PipelineContext, step: number): Observable<Tra
             idleDevices: plan.idleDevices,
           } as TrainingEvent,
         ],
-      })),
-    );
-  });
+      };
+    }),
+  );
+}
+
+/** The expected conductances after the plan's pulses. */
+function followPlan(model: PulseResponseModel, g_S: Float64Array, plan: PulsePlan): void {
+  for (let k = 0; k < plan.length; k++) {
+    const d = plan.device[k];
+    g_S[d] = afterPulses(model, g_S[d], plan.signedCount[k]);
+  }
 }
 
 /** Reads every used physical array back, in network device order. */
@@ -339,10 +407,13 @@ export function verifyPhase(ctx: PipelineContext, step: number): Observable<Trai
       ctx.config.verify.readVoltage_V,
       ctx.config.operationTimeout_ms,
     ).pipe(
-      map((g_S) => ({
-        reads: 0,
-        events: [{ type: 'conductances-verified', t_s: ctx.port.now(), step, g_S } as TrainingEvent],
-      })),
+      map((g_S) => {
+        if (ctx.tracking !== null) ctx.tracking.g_S = Float64Array.from(g_S);
+        return {
+          reads: 0,
+          events: [{ type: 'conductances-verified', t_s: ctx.port.now(), step, g_S } as TrainingEvent],
+        };
+      }),
     ),
   );
 }

@@ -1,10 +1,13 @@
 // Sign-SGD programming (thesis §4.3.3): each device receives a SET pulse (raises g) where the
 // mini-batch estimate says ∂L/∂g < 0 and a RESET pulse (lowers g) where ∂L/∂g > 0, so only the
 // sign of the estimate has to be right. Estimates inside a dead band send nothing; the pulse
-// count is one, or quantized from the magnitude with a cap. A per-layer scale multiplies the
+// count is one, or quantized from the magnitude with a cap, or sized from a model of the device
+// response so that the pulses follow the ideal step. A per-layer scale multiplies the
 // estimate before both (layer-wise learning rates, thesis §3.3.1 and §5.3.1).
 import type { Pulse, PulsePolarity } from '../capabilities/index.ts';
 import type { NetworkLayout } from '../network/description.ts';
+import { expectedStep } from './pulse-response.ts';
+import type { PulseResponseModel } from './pulse-response.ts';
 import type { DeviceMap } from './weight-mapping.ts';
 
 export interface PulseShape {
@@ -14,8 +17,21 @@ export interface PulseShape {
 
 export type PulseCountPolicy =
   | { policy: 'one' }
-  /** count = clamp(round(|scaled estimate| / estimatePerPulse), 1, maxCount). */
-  | { policy: 'quantized'; estimatePerPulse: number; maxCount: number };
+  /** count = |scaled estimate| / estimatePerPulse, rounded (`rounding`), capped at maxCount. */
+  | {
+      policy: 'quantized';
+      estimatePerPulse: number;
+      maxCount: number;
+      /** Default 'nearest'. */
+      rounding?: Rounding;
+    }
+  /** count = η·|scaled estimate| / |expected step of one pulse at the device's conductance|,
+   * rounded and capped: the pulses follow the ideal step Δg = −η∇̂ (pulse-response.ts). */
+  | { policy: 'response'; maxCount: number; rounding?: Rounding };
+
+/** 'nearest': rounded, at least one pulse above the dead band; 'stochastic': floor plus one with
+ * probability of the remainder (the expected count is exact; zero is possible). */
+export type Rounding = 'nearest' | 'stochastic';
 
 export interface SignSgdConfig {
   set: PulseShape;
@@ -25,6 +41,13 @@ export interface SignSgdConfig {
   count: PulseCountPolicy;
   /** Multiplier of the estimate per network array (length = arrays); default all 1. */
   layerScale?: readonly number[];
+  /** Multiplier of every estimate (the epoch's learning-rate factor); default 1. */
+  rateFactor?: number;
+  /** Uniform draws in [0, 1) for stochastic rounding. */
+  rng?: { uniform(): number };
+  /** Count policy 'response': the device conductances as the trainer knows them (network order),
+   * η in S per unit of the estimate, and the model of one pulse's effect. */
+  response?: { g_S: Float64Array; learningRate: number; model: PulseResponseModel };
 }
 
 /** The planned pulses, compactly: the k-th planned device is `device[k]` (flat network order)
@@ -128,11 +151,13 @@ export function planSignSgdPulses(
   const scale = layerScales(layout, config.layerScale);
   const plan = new PulsePlan(map, config, storage.device, storage.signedCount);
   const deadBand = config.deadBand;
+  const rate = config.rateFactor ?? 1;
+  const count = pulseCounter(config, n);
   let idle = 0;
   for (let l = 0; l < layout.arrays.length; l++) {
     const start = layout.deviceOffsets[l];
     const end = start + layout.arrays[l].rows * layout.arrays[l].cols;
-    const sl = scale[l];
+    const sl = scale[l] * rate;
     for (let d = start; d < end; d++) {
       const e = gradient[d] * sl;
       const magnitude = Math.abs(e);
@@ -140,8 +165,9 @@ export function planSignSgdPulses(
         if (!Number.isFinite(e)) {
           throw new RangeError(`gradient[${d}] is ${gradient[d]}: the estimate is not finite`);
         }
-        const count = pulseCount(magnitude, config.count);
-        plan.add(d, e < 0 ? count : -count);
+        const k = count(d, magnitude, e < 0);
+        if (k > 0) plan.add(d, e < 0 ? k : -k);
+        else idle++;
       } else idle++;
     }
   }
@@ -149,9 +175,43 @@ export function planSignSgdPulses(
   return plan;
 }
 
-function pulseCount(magnitude: number, policy: PulseCountPolicy): number {
-  if (policy.policy === 'one') return 1;
-  return Math.min(policy.maxCount, Math.max(1, Math.round(magnitude / policy.estimatePerPulse)));
+/** The count of device d for a scaled estimate of the given magnitude (set: raise g). */
+function pulseCounter(
+  config: SignSgdConfig,
+  devices: number,
+): (d: number, magnitude: number, set: boolean) => number {
+  const policy = config.count;
+  if (policy.policy === 'one') return () => 1;
+  const response = config.response;
+  if (policy.policy === 'response' && (response === undefined || response.g_S.length !== devices)) {
+    throw new RangeError(
+      `count policy 'response' needs the conductances of all ${devices} devices and the learning rate`,
+    );
+  }
+  const round = rounder(policy.rounding ?? (policy.policy === 'response' ? 'stochastic' : 'nearest'), config);
+  const cap = policy.maxCount;
+  if (policy.policy === 'quantized') {
+    const per = policy.estimatePerPulse;
+    return (_d, magnitude) => round(magnitude / per, cap);
+  }
+  const { g_S, learningRate, model } = response!;
+  return (d, magnitude, set) => {
+    const step = Math.abs(expectedStep(model, g_S[d], set ? 'set' : 'reset'));
+    // At the bound the model says one pulse does nothing: send the cap (the real device's bound
+    // may lie beyond the model's).
+    return round(step > 0 ? (learningRate * magnitude) / step : Infinity, cap);
+  };
+}
+
+function rounder(rounding: Rounding, config: SignSgdConfig): (q: number, cap: number) => number {
+  if (rounding === 'nearest') return (q, cap) => Math.min(cap, Math.max(1, Math.round(q)));
+  const rng = config.rng;
+  if (rng === undefined) throw new RangeError('stochastic pulse-count rounding needs a random generator');
+  return (q, cap) => {
+    if (q >= cap) return cap;
+    const whole = Math.floor(q);
+    return whole + (rng.uniform() < q - whole ? 1 : 0);
+  };
 }
 
 /** Splits a pulse list into batches of at most `maxPerCall` for `PulseProgrammer.applyPulses`. */

@@ -159,7 +159,7 @@ test('a stalled step on the simulated bench latches a fault; the ideal access is
   assert.throws(() => c.ideal!.write(g), BenchFaultedError);
   assert.throws(() => c.ideal!.read(), BenchFaultedError);
   const zero = { kind: 'dense', values: new Float64Array(g.length) } as const;
-  assert.throws(() => c.ideal!.step(zero, [1e-9, 1e-9], { min_S: 1e-6, max_S: 1e-4 }), BenchFaultedError);
+  assert.throws(() => c.ideal!.step(zero, [1e-9, 1e-9], { min_S: 1e-6, max_S: 1e-4 }, 0), BenchFaultedError);
   await assert.rejects(c.inputs.setVoltages(new Float64Array(8)), BenchFaultedError);
   c.clearFault();
   c.ideal.write(g);

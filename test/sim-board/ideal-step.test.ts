@@ -36,7 +36,7 @@ describe('SimBoard ideal step', () => {
       written.ideal.write(wanted.map((g) => Math.min(range.max_S, Math.max(range.min_S, g))));
       const after = written.ideal.read();
 
-      const report = stepped.ideal.step(dense(grad), eta, range);
+      const report = stepped.ideal.step(dense(grad), eta, range, 0);
       assert.deepEqual(stepped.ideal.read(), after);
       let change = 0;
       let clipped = 0;
@@ -61,7 +61,7 @@ describe('SimBoard ideal step', () => {
       await b.inputs.setVoltages(lines);
       await b.sampler.sampleAndRead({ delay_s: 1e-6 });
     }
-    stepped.ideal.step(dense(grad), [1e-9, 1e-9], range);
+    stepped.ideal.step(dense(grad), [1e-9, 1e-9], range, 0);
     written.ideal.write(
       written.ideal.read().map((g, d) => Math.min(range.max_S, Math.max(range.min_S, g - 1e-9 * grad[d]))),
     );
@@ -86,8 +86,8 @@ describe('SimBoard ideal step', () => {
       const one = pair(1 / (4 * 1e-3));
       const acc = new GradientAccumulator(layout.totalDevices);
       acc.addCenteredFromNodes(layout, one.lines_V, one.a_V, one.b_V, 1e-3);
-      const r1 = fromDrops.ideal.step({ kind: 'drops', pairs: [one] }, eta, range);
-      const r2 = fromDense.ideal.step(dense(acc.mean()), eta, range);
+      const r1 = fromDrops.ideal.step({ kind: 'drops', pairs: [one] }, eta, range, 0);
+      const r2 = fromDense.ideal.step(dense(acc.mean()), eta, range, 0);
       assert.deepEqual(fromDrops.ideal.read(), fromDense.ideal.read());
       assert.equal(r1.clipped, r2.clipped);
       // Three pairs: their weighted sum, up to rounding.
@@ -95,8 +95,8 @@ describe('SimBoard ideal step', () => {
       const sum = new GradientAccumulator(layout.totalDevices);
       for (const p of pairs) sum.addOneSidedFromNodes(layout, p.lines_V, p.b_V, p.a_V, 1 / (2 * p.weight));
       const g0 = fromDrops.ideal.read();
-      fromDrops.ideal.step({ kind: 'drops', pairs }, eta, { min_S: 0, max_S: 1 });
-      fromDense.ideal.step(dense(sum.sum), eta, { min_S: 0, max_S: 1 });
+      fromDrops.ideal.step({ kind: 'drops', pairs }, eta, { min_S: 0, max_S: 1 }, 0);
+      fromDense.ideal.step(dense(sum.sum), eta, { min_S: 0, max_S: 1 }, 0);
       const [a, b] = [fromDrops.ideal.read(), fromDense.ideal.read()];
       let scale = 0;
       b.forEach((g, d) => (scale = Math.max(scale, Math.abs(g - g0[d]))));
@@ -117,7 +117,7 @@ describe('SimBoard ideal step', () => {
     const zeros = dense(new Float64Array(n));
     const eta = [1e-9, 1e-9];
     const refuse = (gradient: IdealGradient, message: RegExp, e: readonly number[] = eta, r = range) =>
-      assert.throws(() => b.ideal.step(gradient, e, r), message);
+      assert.throws(() => b.ideal.step(gradient, e, r, 0), message);
     refuse(dense(new Float64Array(3)), /gradient\.values has 3 entries, the network has \d+ devices/);
     refuse(dense(withEntry(n - 1, NaN)), /gradient\.values\[\d+\] is NaN/);
     refuse(dense(withEntry(7, -Infinity)), /gradient\.values\[7\] is -Infinity/);

@@ -111,21 +111,21 @@ describe('compact pulse plan', () => {
 describe('ideal step in place', () => {
   test('asks the bench for one step with η per array and the conductance range', () => {
     const g = Float64Array.from({ length: layout.totalDevices }, () => rng.range(2e-6, 9e-5));
-    const calls: { eta: readonly number[]; range: { min_S: number; max_S: number } }[] = [];
+    const calls: { eta: readonly number[]; range: { min_S: number; max_S: number }; momentum: number }[] = [];
     const fail = (): never => assert.fail('the ideal update reads and writes nothing');
     const ideal: IdealConductanceAccess = {
       kind: 'ideal-conductance-access',
       read: fail,
       write: fail,
-      step: (gradient, eta, range) => {
-        calls.push({ eta, range });
-        return referenceIdealStep(g, layout, gradient, eta, range);
+      step: (gradient, eta, range, momentum) => {
+        calls.push({ eta, range, momentum });
+        return referenceIdealStep(g, layout, gradient, eta, range, undefined, momentum);
       },
     };
     const before = g.slice();
     const gradient = vector(layout.totalDevices, 1e3);
     const r = applyIdealUpdate(ideal, layout, { kind: 'dense', values: gradient }, 1e-9, [1, 0.5, 2]);
-    assert.deepEqual(calls, [{ eta: [1e-9, 0.5e-9, 2e-9], range: layout.desc.conductance }]);
+    assert.deepEqual(calls, [{ eta: [1e-9, 0.5e-9, 2e-9], range: layout.desc.conductance, momentum: 0 }]);
     const { min_S, max_S } = layout.desc.conductance;
     g.forEach((v, d) => {
       const l = layout.deviceOffsets.findLastIndex((o) => o <= d);

@@ -25,9 +25,9 @@ describe('ideal mode estimate as voltage-drop pairs', () => {
       const bench = new LinearBench(layout, randomConductances(layout, new Rng(2)));
       const received: IdealGradient[] = [];
       const step = bench.ideal.step;
-      bench.ideal.step = (gradient, eta, range) => {
+      bench.ideal.step = (gradient, eta, range, momentum) => {
         received.push(gradient);
-        return step(gradient, eta, range);
+        return step(gradient, eta, range, momentum);
       };
       const trainer = new Trainer(bench, layout, {
         mode: 'ideal',

@@ -1,7 +1,9 @@
 // The reference semantics of IdealConductanceAccess.step for test benches that hold their
 // conductances in a plain array: the gradient formed entry by entry (a 'drops' gradient from the
 // voltage drops of its pairs), then g_d ← clip(clip(g_d − η_l·∇_d) to the step's range) to the
-// bench's own range, per array l of the network, in place.
+// bench's own range, per array l of the network, in place. With momentum μ > 0 and the bench's
+// velocity v: v_d ← μ·v_d + Δ_d (Δ_d the change just made), g_d ← clip(g_prev,d + v_d), clipped
+// the same way.
 import type { IdealGradient, IdealStepRange, IdealStepReport } from '../../src/capabilities/index.ts';
 import type { NetworkLayout } from '../../src/network/description.ts';
 import { deviceVoltageDrops } from '../../src/training/estimators.ts';
@@ -25,17 +27,28 @@ export function referenceIdealStep(
   eta: readonly number[],
   range: IdealStepRange,
   clip: (g: number) => number = (g) => g,
+  momentum = 0,
+  velocity?: Float64Array,
 ): IdealStepReport {
+  if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`momentum is ${momentum}, not in [0, 1)`);
+  if (momentum > 0 && velocity === undefined) throw new Error('momentum > 0 needs the velocity');
   const values = denseGradient(layout, gradient);
+  const bounded = (g: number) => clip(Math.min(range.max_S, Math.max(range.min_S, g)));
   let change = 0;
   let clipped = 0;
   layout.arrays.forEach(({ rows, cols }, l) => {
     const start = layout.deviceOffsets[l];
     for (let d = start; d < start + rows * cols; d++) {
-      const wanted = g_S[d] - eta[l] * values[d];
-      const next = clip(Math.min(range.max_S, Math.max(range.min_S, wanted)));
+      const prev = g_S[d];
+      let wanted = prev - eta[l] * values[d];
+      let next = bounded(wanted);
+      if (momentum > 0) {
+        velocity![d] = momentum * velocity![d] + (next - prev);
+        wanted = prev + velocity![d];
+        next = bounded(wanted);
+      }
       if (next !== wanted) clipped++;
-      change += Math.abs(next - g_S[d]);
+      change += Math.abs(next - prev);
       g_S[d] = next;
     }
   });

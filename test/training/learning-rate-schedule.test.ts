@@ -34,9 +34,9 @@ test('the Trainer steps with η · factor of the epoch, per array (layerScale)',
   const bench = new LinearBench(layout, randomConductances(layout, new Rng(1)));
   const etas: number[][] = [];
   const step = bench.ideal.step;
-  bench.ideal.step = (gradient, eta, range) => {
+  bench.ideal.step = (gradient, eta, range, momentum) => {
     etas.push([...eta]);
-    return step(gradient, eta, range);
+    return step(gradient, eta, range, momentum);
   };
   const trainer = new Trainer(bench, layout, {
     mode: 'ideal',

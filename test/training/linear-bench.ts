@@ -20,6 +20,8 @@ export type FaultMode = 'throw' | 'hang';
 
 export class LinearBench implements BenchCapabilities {
   readonly g_S: Float64Array;
+  /** The ideal step's momentum velocity, S (zeroed by write and by pulses). */
+  readonly velocity_S: Float64Array;
   readonly inputs_V: Float64Array;
   readonly nudge_A: Float64Array;
   clock_s = 0;
@@ -43,6 +45,7 @@ export class LinearBench implements BenchCapabilities {
     readonly pulseStep_S = 1e-6,
   ) {
     this.g_S = Float64Array.from(g_S);
+    this.velocity_S = new Float64Array(g_S.length);
     this.inputs_V = new Float64Array(layout.inputLines);
     this.nudge_A = new Float64Array(layout.outputNodes);
     this.inputs = {
@@ -87,9 +90,21 @@ export class LinearBench implements BenchCapabilities {
     this.ideal = {
       kind: 'ideal-conductance-access',
       read: () => Float64Array.from(this.g_S),
-      write: (g) => this.g_S.set(g.map((v) => this.clip(v))),
-      step: (gradient, eta, range) =>
-        referenceIdealStep(this.g_S, layout, gradient, eta, range, (v) => this.clip(v)),
+      write: (g) => {
+        this.g_S.set(g.map((v) => this.clip(v)));
+        this.velocity_S.fill(0);
+      },
+      step: (gradient, eta, range, momentum) =>
+        referenceIdealStep(
+          this.g_S,
+          layout,
+          gradient,
+          eta,
+          range,
+          (v) => this.clip(v),
+          momentum,
+          this.velocity_S,
+        ),
     };
   }
 
@@ -142,6 +157,7 @@ export class LinearBench implements BenchCapabilities {
       this.g_S[d] = this.clip(this.g_S[d] + step);
       applied += count;
     }
+    if (batch.length > 0) this.velocity_S.fill(0);
     return { applied };
   }
 

@@ -102,7 +102,8 @@ describe('ideal update', () => {
       g,
       read: () => Float64Array.from(g),
       write: (v) => g.set(v),
-      step: (gradient, eta, range) => referenceIdealStep(g, layout, gradient, eta, range),
+      step: (gradient, eta, range, momentum) =>
+        referenceIdealStep(g, layout, gradient, eta, range, undefined, momentum),
     };
   }
 

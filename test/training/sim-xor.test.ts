@@ -35,3 +35,35 @@ test('the ideal mode (continuous updates) learns XOR to 100 % on the in-process 
   assert.equal(train.accuracy, 1);
   assert.equal(test.accuracy, 1);
 });
+
+test("pulses sized from the devices' response, read back every 3 steps, learn XOR on soft-bounds devices", async () => {
+  const plan = planPresetRun({
+    dataset: 'xor',
+    mode: 'pulses',
+    seed: 0,
+    overrides: {
+      learningRate: 1e-8,
+      pulses: {
+        deadBand: 0,
+        // realistic-soft-bounds at the reference pulse: 2 µS up, 1.5 µS down at the far bound.
+        count: { policy: 'response', stepUp_S: 2e-6, stepDown_S: 1.5e-6, readEvery: 3 },
+      },
+    },
+  });
+  const board = new SimBoard({ network: plan.network, devices: plan.devices, seed: 0 });
+  let reads = 0;
+  const read = board.reader.readConductances.bind(board.reader);
+  Object.assign(board.reader, {
+    readConductances: (array: number, v: number) => {
+      reads++;
+      return read(array, v);
+    },
+  });
+  const trainer = new Trainer(board, board.layout, plan.training);
+  const before = await trainer.evaluate(plan.data.train);
+  const summary = await trainer.train(plan.data.train);
+  const train = await trainer.evaluate(plan.data.train);
+  assert.equal(reads, board.layout.arrays.length * Math.ceil(summary.steps / 3));
+  assert.ok(train.meanCost < 0.1 * before.meanCost, `${before.meanCost} → ${train.meanCost}`);
+  assert.equal(train.accuracy, 1);
+});

@@ -24,6 +24,8 @@ export const trainParamsSchema = z.strictObject({
   beta_S: z.number().positive().max(1).optional(),
   estimator: z.enum(['one-sided', 'centered', 'random-sign']).optional(),
   learningRate: z.number().positive().optional(),
+  /** Ideal mode: classical momentum μ in [0, 1) (TrainingConfig.momentum; the pulses mode ignores it). */
+  momentum: z.number().min(0).lt(1).optional(),
   /** Use only the first N training / test samples (small runs). */
   maxTrainSamples: z.number().int().min(1).optional(),
   maxTestSamples: z.number().int().min(1).optional(),
@@ -36,7 +38,7 @@ export type TrainParams = z.output<typeof trainParamsSchema>;
 export function trainingConfigOf(p: TrainParams) {
   const preset = datasetPreset(p.dataset);
   const overrides = Object.fromEntries(
-    (['epochs', 'batchSize', 'beta_S', 'estimator', 'learningRate'] as const)
+    (['epochs', 'batchSize', 'beta_S', 'estimator', 'learningRate', 'momentum'] as const)
       .filter((k) => p[k] !== undefined)
       .map((k) => [k, p[k]]),
   );
