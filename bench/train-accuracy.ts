@@ -6,7 +6,10 @@
 // Iris, the board's initial conductances and devices, the shuffling and the baseline's weights),
 // with the dataset preset's configuration (src/presets/datasets.ts).
 // Usage: npm run bench -- train-accuracy [--seeds 5] [--digits-seeds N] [--datasets iris,digits]
-//        [--epochs N] [--modes ideal,pulses,backprop] [--max-train N]
+//        [--epochs N] [--modes ideal,pulses,backprop] [--max-train N] [--jobs N]
+// --jobs N runs up to N seeds at once, each in its own process (the figures do not change: every
+// run is seeded; only the wall-clock time per seed does).
+import { spawn } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import type { DatasetName } from '../src/datasets/registry.ts';
 import { backpropPreset, planPresetRun, trainPreset } from '../src/presets/run.ts';
@@ -20,6 +23,9 @@ const { values: args } = parseArgs({
     modes: { type: 'string', default: 'ideal,pulses,backprop' },
     epochs: { type: 'string' },
     'max-train': { type: 'string' },
+    jobs: { type: 'string', default: '1' },
+    /** Internal (--jobs): run one dataset:mode:seed and print its accuracy as JSON. */
+    task: { type: 'string' },
   },
 });
 
@@ -45,6 +51,7 @@ const epochs = positiveInt('epochs', args.epochs);
 const maxTrain = positiveInt('max-train', args['max-train']);
 const datasets = listOf('datasets', args.datasets, DATASETS);
 const modes = listOf('modes', args.modes, MODES);
+const jobs = positiveInt('jobs', args.jobs)!;
 
 async function accuracy(dataset: DatasetName, mode: Mode, seed: number): Promise<number> {
   const plan = planPresetRun({
@@ -68,21 +75,76 @@ function withBackpropEpochs(preset: ReturnType<typeof planPresetRun>['preset'], 
   return { ...preset, backprop: { ...preset.backprop, epochs: n } };
 }
 
-const figures: Record<string, number | null> = {};
+interface Task {
+  dataset: DatasetName;
+  mode: Mode;
+  seed: number;
+}
+
+/** Runs a task in a child process (this script with --task) and returns its accuracy. */
+function inChild(t: Task): Promise<number> {
+  const passOn = [
+    ...(epochs === undefined ? [] : ['--epochs', String(epochs)]),
+    ...(maxTrain === undefined ? [] : ['--max-train', String(maxTrain)]),
+  ];
+  const argv = [
+    ...process.execArgv,
+    process.argv[1],
+    '--task',
+    `${t.dataset}:${t.mode}:${t.seed}`,
+    ...passOn,
+  ];
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const last = out.trim().split('\n').at(-1) ?? '';
+      if (code !== 0) reject(new Error(`${t.dataset} ${t.mode} seed ${t.seed}: exit code ${code}`));
+      else resolve((JSON.parse(last) as { accuracy: number }).accuracy);
+    });
+  });
+}
+
+if (args.task !== undefined) {
+  const [dataset, mode, seed] = args.task.split(':');
+  if (!/^\d+$/.test(seed ?? '')) throw new RangeError(`--task: '${args.task}' is not dataset:mode:seed`);
+  const acc = await accuracy(
+    listOf('task', dataset, DATASETS)[0],
+    listOf('task', mode, MODES)[0],
+    Number(seed),
+  );
+  console.log(JSON.stringify({ accuracy: acc }));
+  process.exit(0);
+}
+
+const tasks: Task[] = [];
 for (const dataset of datasets) {
   const n = dataset === 'digits' ? digitsSeeds : seeds;
+  for (const mode of modes) for (let seed = 0; seed < n; seed++) tasks.push({ dataset, mode, seed });
+}
+const results = new Map<Task, number>();
+let next = 0;
+async function worker(): Promise<void> {
+  while (next < tasks.length) {
+    const t = tasks[next++];
+    const started = performance.now();
+    const acc = jobs === 1 ? await accuracy(t.dataset, t.mode, t.seed) : await inChild(t);
+    results.set(t, acc);
+    const s = ((performance.now() - started) / 1000).toFixed(1);
+    console.log(`${t.dataset} ${t.mode} seed ${t.seed}: test accuracy ${acc.toFixed(4)} (${s} s)`);
+  }
+}
+await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+
+const figures: Record<string, number | null> = {};
+for (const dataset of datasets) {
   for (const mode of modes) {
-    const perSeed: number[] = [];
-    for (let seed = 0; seed < n; seed++) {
-      const started = performance.now();
-      const acc = await accuracy(dataset, mode, seed);
-      perSeed.push(acc);
-      const s = ((performance.now() - started) / 1000).toFixed(1);
-      console.log(`${dataset} ${mode} seed ${seed}: test accuracy ${acc.toFixed(4)} (${s} s)`);
-    }
+    const perSeed = tasks.filter((t) => t.dataset === dataset && t.mode === mode).map((t) => results.get(t)!);
     const mean = perSeed.reduce((a, b) => a + b, 0) / perSeed.length;
     console.log(
-      `${dataset} ${mode}: mean test accuracy ${mean.toFixed(4)} over ${n} seeds [${perSeed.map((a) => a.toFixed(4)).join(', ')}]`,
+      `${dataset} ${mode}: mean test accuracy ${mean.toFixed(4)} over ${perSeed.length} seeds [${perSeed.map((a) => a.toFixed(4)).join(', ')}]`,
     );
     figures[`${dataset}_${mode}`] = Number(mean.toFixed(4));
   }
