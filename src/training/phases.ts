@@ -46,7 +46,8 @@ export interface PipelineContext {
   readonly config: TrainingConfig;
   readonly loss: Loss;
   readonly map: DeviceMap;
-  /** Draws the sign of β per sample for the random-sign estimator. */
+  /** Draws the sign of β per sample for the random-sign estimator, and the stochastic rounding
+   * of pulse counts. */
   readonly signRng: Rng;
   /** The mini-batch estimate: summed per device for the pulses mode, kept as voltage-drop pairs
    * for the ideal mode's step (exactly one of the two). */
