@@ -256,6 +256,18 @@ export class DeviceArray {
     }
   }
 
+  private checkRange(operation: string, start: number, end: number): void {
+    if (!(
+      Number.isInteger(start) &&
+      Number.isInteger(end) &&
+      0 <= start &&
+      start <= end &&
+      end <= this.count
+    )) {
+      throw new RangeError(`${operation}(${start}, ${end}) is outside 0..${this.count}`);
+    }
+  }
+
   /** The ideal training mode's gradient step on devices start..end-1, in place and in one pass:
    * g_i ← clip(g_i − eta·gradient[i − start]) to [min_S, max_S] and the device's own bounds
    * (stuck devices keep their value); the same result as setAll of the clipped values. Counts as
@@ -270,15 +282,7 @@ export class DeviceArray {
     max_S: number,
     report: { change_S: number; clipped: number },
   ): void {
-    if (!(
-      Number.isInteger(start) &&
-      Number.isInteger(end) &&
-      0 <= start &&
-      start <= end &&
-      end <= this.count
-    )) {
-      throw new RangeError(`stepRange(${start}, ${end}) is outside 0..${this.count}`);
-    }
+    this.checkRange('stepRange', start, end);
     if (gradient.length < end - start) {
       throw new RangeError(`gradient has ${gradient.length} values for ${end - start} devices`);
     }
@@ -326,15 +330,7 @@ export class DeviceArray {
     max_S: number,
     report: { change_S: number; clipped: number },
   ): void {
-    if (!(
-      Number.isInteger(start) &&
-      Number.isInteger(end) &&
-      0 <= start &&
-      start <= end &&
-      end <= this.count
-    )) {
-      throw new RangeError(`momentumRange(${start}, ${end}) is outside 0..${this.count}`);
-    }
+    this.checkRange('momentumRange', start, end);
     if (prev.length < end || velocity.length < end) {
       throw new RangeError(`prev and velocity must hold ${end} values`);
     }
