@@ -256,6 +256,29 @@ export class DeviceArray {
     }
   }
 
+  /** Books a step pass over start..end-1: its change and clipped count, and the programming
+   * record drift starts from. */
+  private rangeStepped(
+    start: number,
+    end: number,
+    change: number,
+    report: { change_S: number; clipped: number },
+  ): void {
+    report.change_S += change;
+    report.clipped += lastClippedSteps();
+    if (this.driftOn) {
+      recordProgramming(
+        this.programmedG_S,
+        this.programmedAt_s,
+        this.g_S,
+        this.stuck,
+        start,
+        end,
+        this.clock_s,
+      );
+    }
+  }
+
   private checkRange(operation: string, start: number, end: number): void {
     if (!(
       Number.isInteger(start) &&
@@ -308,11 +331,7 @@ export class DeviceArray {
           this.deviceGMax_S,
           this.stuck,
         );
-    report.change_S += change;
-    report.clipped += lastClippedSteps();
-    if (this.driftOn) {
-      recordProgramming(this.programmedG_S, this.programmedAt_s, g, this.stuck, start, end, this.clock_s);
-    }
+    this.rangeStepped(start, end, change, report);
   }
 
   /** Classical momentum after a plain step of devices start..end-1 (stepRange, or a kernel that
@@ -358,11 +377,7 @@ export class DeviceArray {
           this.deviceGMax_S,
           this.stuck,
         );
-    report.change_S += change;
-    report.clipped += lastClippedSteps();
-    if (this.driftOn) {
-      recordProgramming(this.programmedG_S, this.programmedAt_s, g, this.stuck, start, end, this.clock_s);
-    }
+    this.rangeStepped(start, end, change, report);
   }
 
   /** The interval [lo, hi] that a step clipped to [min_S, max_S] ends in for every device, when
