@@ -29,6 +29,7 @@ import { Trainer } from '../src/training/index.ts';
 import type { TrainingConfigInput, TrainingEvent } from '../src/training/index.ts';
 import { datasetPreset, presetDataset, presetNetwork } from '../src/presets/datasets.ts';
 import type { TrainingMode } from '../src/presets/datasets.ts';
+import { Rng } from '../src/util/random.ts';
 import { SimBoard } from '../sim/board/index.ts';
 
 const { values: args } = parseArgs({
@@ -160,19 +161,26 @@ async function runMode(mode: TrainingMode, samples: number): Promise<ModeResult>
   const config: TrainingConfigInput = {
     ...preset.training[mode],
     ...(args.batch === undefined ? {} : { batchSize: Number(args.batch) }),
+    // Each timed block is one train$ call, which the trainer counts as one more epoch: without
+    // this every block after the warm-up ran at the decay's end (3 % of η in pulses mode, so
+    // about a hundredth of the pulses an epoch sends). The blocks run at the preset's initial η.
     epochs: 1,
+    learningRateEndFactor: 1,
     shuffle: false,
     seed: 0,
   };
   const trainer = new Trainer(bench, board.layout, config);
   const { batchSize } = trainer.config;
   const n = Math.ceil(samples / batchSize) * batchSize;
+  // The training set is stored class by class: the samples are taken in a seeded shuffled order,
+  // as an epoch takes them (consecutive samples would make every early mini-batch one digit).
+  const order = Array.from(data.train.x.keys());
+  new Rng(0).shuffle(order);
   let next = 0;
   const take = (count: number) => {
-    const x = data.train.x.slice(next, next + count);
-    const y = data.train.y.slice(next, next + count);
+    const picks = order.slice(next, next + count);
     next += count;
-    return { x, y };
+    return { x: picks.map((i) => data.train.x[i]), y: picks.map((i) => data.train.y[i]) };
   };
 
   // The base stage: the estimate runs from the release phase's end to the next event, the

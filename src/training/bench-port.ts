@@ -18,6 +18,8 @@ export interface BenchPort {
   readonly key: object;
   readonly physicalArrays: readonly ArrayGeometry[];
   readonly ideal?: IdealConductanceAccess;
+  /** Range of the nudge current sources, A (absent: the pipeline does not bound its currents). */
+  readonly nudgeRange_A?: { readonly min: number; readonly max: number };
   setInputs(levels_V: Float64Array): Observable<void>;
   setNudge(levels_A: Float64Array): Observable<void>;
   sample(options: SampleOptions): Observable<Float64Array>;
@@ -35,6 +37,7 @@ export function benchPort(bench: BenchCapabilities): BenchPort {
     key: bench,
     physicalArrays: bench.reader.arrays,
     ideal: bench.ideal,
+    nudgeRange_A: bench.nudge.range,
     setInputs: (levels) => defer(() => bench.inputs.setVoltages(levels)).pipe(done),
     setNudge: (levels) => defer(() => bench.nudge.setCurrents(levels)).pipe(done),
     sample: (options) => defer(() => bench.sampler.sampleAndRead(options)),

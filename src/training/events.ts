@@ -25,7 +25,14 @@ export type TrainingEvent =
       reads: number;
     }
   | { type: 'free-state'; step: number | null; sample: number; nodes_V: Float64Array }
-  | { type: 'nudged-state'; step: number; sample: number; beta_S: number; nodes_V: Float64Array }
+  | {
+      type: 'nudged-state';
+      step: number;
+      sample: number;
+      /** The signed β of this phase: the configured β, or less where the nudge range demanded. */
+      beta_S: number;
+      nodes_V: Float64Array;
+    }
   | {
       type: 'loss';
       step: number | null;

@@ -242,6 +242,27 @@ function releasePhase(ctx: PipelineContext, step: number, sample: number): Obser
   );
 }
 
+/** β for one sample: the configured β, lowered so that the largest nudge current β·|∂C/∂V_k|
+ * (either sign, for the centered and random-sign estimators) stays inside the nudge source's
+ * range. Theorem 4.2 (Eq. 4.13, and Eq. 2.10 for the centered form) holds for any small β, so
+ * the sample's estimate, divided by the β it was nudged with, estimates the same gradient with
+ * less signal over the ADC noise; a current outside the range would end the step with the
+ * bench's LimitError (early in training, or on an outlier, the output error can pass 1 V). */
+function sampleBeta(ctx: PipelineContext, free: FreeResult, label: number): number {
+  const beta = ctx.config.beta_S;
+  const range = ctx.port.nudgeRange_A;
+  if (range === undefined) return beta;
+  const { outputOffset, outputNodes } = ctx.layout;
+  const out = free.nodes_V.subarray(outputOffset, outputOffset + outputNodes);
+  let largest = 0;
+  for (const d of ctx.loss.gradient(out, label)) largest = Math.max(largest, Math.abs(d));
+  // The bound with a relative margin of 1e-9, so that β·|∂C/∂V| rounds inside the range.
+  const bound = Math.min(range.max, -range.min) * (1 - 1e-9);
+  // A one-signed source cannot nudge both ways: left to the bench to refuse.
+  if (!(bound > 0)) return beta;
+  return beta * largest > bound ? bound / largest : beta;
+}
+
 /** Free phase, nudged phase(s) per the estimator, release, and the sample's estimate added to
  * the mini-batch accumulator (thesis Eq. 4.13 / Eq. 2.10; random sign of β, §5.3). */
 export function trainSample(
@@ -255,16 +276,23 @@ export function trainSample(
   let free: FreeResult | null = null;
   let plus: Float64Array | null = null;
   let minus: Float64Array | null = null;
-  const beta = ctx.config.beta_S;
+  // Set after the free phase: the configured β, or less where the nudge source's range demands.
+  let beta = ctx.config.beta_S;
   return defer(() => {
     const estimator = ctx.config.estimator;
-    const signedBeta = estimator === 'random-sign' && ctx.signRng.uniform() < 0.5 ? -beta : beta;
-    const nudged = (which: 'nudged-plus' | 'nudged-minus', b: number, keep: (v: Float64Array) => void) =>
-      defer(() => nudgedPhase(ctx, which, step, sample, free!, label, b, keep));
+    const sign = estimator === 'random-sign' && ctx.signRng.uniform() < 0.5 ? -1 : 1;
+    const nudged = (which: 'nudged-plus' | 'nudged-minus', keep: (v: Float64Array) => void) =>
+      defer(() => {
+        const b = which === 'nudged-minus' ? -beta : beta;
+        return nudgedPhase(ctx, which, step, sample, free!, label, b, keep);
+      });
     return concat(
-      freePhase(ctx, step, sample, x_V, label, tally, (f) => (free = f)),
-      nudged(signedBeta < 0 ? 'nudged-minus' : 'nudged-plus', signedBeta, (v) => (plus = v)),
-      estimator === 'centered' ? nudged('nudged-minus', -beta, (v) => (minus = v)) : EMPTY,
+      freePhase(ctx, step, sample, x_V, label, tally, (f) => {
+        free = f;
+        beta = sampleBeta(ctx, f, label);
+      }),
+      nudged(sign < 0 ? 'nudged-minus' : 'nudged-plus', (v) => (plus = v)),
+      estimator === 'centered' ? nudged('nudged-minus', (v) => (minus = v)) : EMPTY,
       releasePhase(ctx, step, sample),
       defer(() => {
         // Ideal mode: the states for the bench's fused step (drop-batch.ts); pulses mode: one
@@ -273,11 +301,11 @@ export function trainSample(
         if (drops !== null && estimator === 'centered') {
           drops.addCenteredFromNodes(lines_V, plus!, minus!, beta);
         } else if (drops !== null) {
-          drops.addOneSidedFromNodes(lines_V, free!.nodes_V, plus!, signedBeta);
+          drops.addOneSidedFromNodes(lines_V, free!.nodes_V, plus!, sign * beta);
         } else if (estimator === 'centered') {
           accumulator!.addCenteredFromNodes(layout, lines_V, plus!, minus!, beta);
         } else {
-          accumulator!.addOneSidedFromNodes(layout, lines_V, free!.nodes_V, plus!, signedBeta);
+          accumulator!.addOneSidedFromNodes(layout, lines_V, free!.nodes_V, plus!, sign * beta);
         }
         return EMPTY;
       }),
