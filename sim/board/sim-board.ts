@@ -167,6 +167,7 @@ export class SimBoard implements BenchCapabilities {
     };
     this.programmer = {
       kind: 'pulse-programmer',
+      maxCount: this.config.limits.pulseCount.max,
       applyPulses: async (batch) => this.applyPulses(batch),
       safeState: async () => undefined,
     };

@@ -120,8 +120,10 @@ function placedProgrammer(
   arrays: readonly (ArrayPlacement & ArrayGeometry)[],
   safeState: () => Promise<void>,
 ): PulseProgrammer {
+  const limits = arrays.map((a) => a.programmer.maxCount).filter((m) => m !== undefined);
   return {
     kind: 'pulse-programmer',
+    ...(limits.length > 0 ? { maxCount: Math.min(...limits) } : {}),
     safeState,
     applyPulses: async (batch) => {
       const byInstrument = new Map<string, { programmer: PulseProgrammer; pulses: Pulse[] }>();

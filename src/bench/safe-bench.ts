@@ -92,6 +92,7 @@ export class SafeBench implements BenchCapabilities {
     };
     this.programmer = {
       kind: 'pulse-programmer',
+      maxCount: Math.min(limits.pulse.count, inner.programmer.maxCount ?? Infinity),
       applyPulses: async (batch) => {
         this.#checkPulses(batch);
         return this.#call('programmer.applyPulses', () => inner.programmer.applyPulses(batch));

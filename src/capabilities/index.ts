@@ -77,6 +77,9 @@ export interface PulseReport {
 /** Applies a batch of programming pulses, ideally as one binary block in one round trip. */
 export interface PulseProgrammer extends SafeState {
   readonly kind: 'pulse-programmer';
+  /** Most identical pulses one entry of a batch may ask for (`Pulse.count`), when the bench has
+   * such a limit; a larger count is refused with the bench's limit error. */
+  readonly maxCount?: number;
   applyPulses(batch: readonly Pulse[]): Promise<PulseReport>;
 }
 

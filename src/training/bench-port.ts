@@ -18,6 +18,8 @@ export interface BenchPort {
   readonly key: object;
   readonly physicalArrays: readonly ArrayGeometry[];
   readonly ideal?: IdealConductanceAccess;
+  /** Most pulses one entry of a pulse batch may ask for (absent: no known limit). */
+  readonly maxPulseCount?: number;
   /** Range of the nudge current sources, A (absent: the pipeline does not bound its currents). */
   readonly nudgeRange_A?: { readonly min: number; readonly max: number };
   setInputs(levels_V: Float64Array): Observable<void>;
@@ -38,6 +40,7 @@ export function benchPort(bench: BenchCapabilities): BenchPort {
     physicalArrays: bench.reader.arrays,
     ideal: bench.ideal,
     nudgeRange_A: bench.nudge.range,
+    maxPulseCount: bench.programmer.maxCount,
     setInputs: (levels) => defer(() => bench.inputs.setVoltages(levels)).pipe(done),
     setNudge: (levels) => defer(() => bench.nudge.setCurrents(levels)).pipe(done),
     sample: (options) => defer(() => bench.sampler.sampleAndRead(options)),

@@ -96,6 +96,17 @@ export function createPipelineContext(
   if (config.mode === 'ideal' && port.ideal === undefined) {
     throw new RangeError("mode: 'ideal' needs a bench with ideal conductance access (the simulated board)");
   }
+  const count = config.pulses.count;
+  if (
+    config.mode === 'pulses' &&
+    count.policy !== 'one' &&
+    count.maxCount > (port.maxPulseCount ?? Infinity)
+  ) {
+    // Refused here rather than by the bench mid-run, when a step first asks for that many.
+    throw new RangeError(
+      `pulses.count.maxCount: ${count.maxCount} is above the bench's limit of ${port.maxPulseCount} pulses per device and request`,
+    );
+  }
   const n = layout.totalDevices;
   return {
     port,

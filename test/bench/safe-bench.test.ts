@@ -77,6 +77,14 @@ test('the ranges the interlock reports are the inner ranges narrowed by the limi
   const { bench } = guarded();
   assert.deepEqual(bench.inputs.range, { min: -1, max: 1 });
   assert.deepEqual(bench.nudge.range, { min: 0, max: 1e-5 });
+  // The pulse-count limit: the configured one, or the inner programmer's where that is lower.
+  assert.equal(bench.programmer.maxCount, 10);
+  const inner = recordingBench();
+  const lower = new SafeBench(
+    { ...inner, programmer: { ...inner.programmer, maxCount: 4 } },
+    { limits: LIMITS, watchdog_s: 30, safeStateTimeout_s: 5 },
+  );
+  assert.equal(lower.programmer.maxCount, 4);
 });
 
 test('level changes ramp in steps of the configured size, interDelay_s apart', async () => {

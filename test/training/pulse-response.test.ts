@@ -10,6 +10,7 @@ import type { SignSgdConfig } from '../../src/training/sign-sgd.ts';
 import { parseTrainingConfig } from '../../src/training/config.ts';
 import { DeviceMap } from '../../src/training/weight-mapping.ts';
 import { Rng } from '../../src/util/random.ts';
+import { Trainer } from '../../src/training/trainer.ts';
 import { SimBoard } from '../../sim/board/index.ts';
 
 const softBounds: PulseResponseModel = {
@@ -182,6 +183,35 @@ describe("count policy 'response'", () => {
       maxCount: 100,
       rounding: 'stochastic',
     });
+  });
+});
+
+describe("the bench's pulse-count limit", () => {
+  test('a count policy whose cap is above the limit is refused before anything runs', () => {
+    const network = { inputs: 2, hidden: [2], outputs: 1 };
+    const board = new SimBoard({ network, seed: 0, limits: { pulseCount: { min: 1, max: 20 } } });
+    assert.equal(board.programmer.maxCount, 20);
+    const response = { policy: 'response', stepUp_S: 1e-6, stepDown_S: 1e-6 } as const;
+    assert.throws(
+      () => new Trainer(board, board.layout, { mode: 'pulses', pulses: { count: response } }),
+      /pulses\.count\.maxCount: 100 is above the bench's limit of 20 pulses per device and request/,
+    );
+    assert.throws(
+      () =>
+        new Trainer(board, board.layout, {
+          mode: 'pulses',
+          pulses: { count: { policy: 'quantized', estimatePerPulse: 1, maxCount: 21 } },
+        }),
+      /pulses\.count\.maxCount: 21 is above/,
+    );
+    const trainer = new Trainer(board, board.layout, {
+      mode: 'pulses',
+      pulses: { count: { ...response, maxCount: 20 } },
+    });
+    const count = trainer.config.pulses.count;
+    assert.ok(count.policy === 'response' && count.maxCount === 20);
+    // One pulse per device needs no cap.
+    assert.ok(new Trainer(board, board.layout, { mode: 'pulses' }));
   });
 });
 
