@@ -70,11 +70,10 @@ const digitsPreset: DatasetPreset = {
   devices: { ideal: 'ideal-linear', pulses: 'realistic-soft-bounds' },
   training: {
     // β = 1 mS (outputs move ~0.1 V; β·(Y − s) stays inside the board's 1 mA nudge limit, or the
-    // trainer lowers the sample's β to fit) and
-    // 4 averaged reads per phase keep the hidden-layer signal above the ADC noise. Per-layer
-    // rates (thesis §3.3.1): the output array's estimates are ~100× the input array's per
-    // device, so it steps at 1 % of η; η decays linearly to 10 % over the run. Momentum 0.9
-    // (thesis §2.1) with η at a tenth of the plain step's 1e-6.
+    // trainer lowers the sample's β to fit) and 4 averaged reads per phase keep the hidden-layer
+    // signal above the ADC noise. Per-layer rates (thesis §3.3.1): the output array's estimates
+    // are ~100× the input array's per device, so it steps at 1 % of η; η decays linearly to 10 %
+    // over the run. Momentum 0.9 (thesis §2.1) with η at a tenth of the plain step's 1e-6.
     ideal: {
       epochs: 10,
       beta_S: 1e-3,
