@@ -392,7 +392,10 @@ function applyPlan(
     ),
     reduce((applied, report) => applied + report.applied, 0),
     map((applied) => {
-      if (ctx.tracking !== null && g_S !== null) followPlan(ctx.tracking.model, g_S, plan);
+      // With readEvery 1 the next step reads every conductance back: nothing to follow.
+      if (ctx.tracking !== null && g_S !== null && ctx.tracking.readEvery > 1) {
+        followPlan(ctx.tracking.model, g_S, plan);
+      }
       return {
         reads: 0,
         events: [
