@@ -38,6 +38,14 @@ export const api = {
   jobKinds: () => request('GET', '/api/job-kinds'),
   runs: () => request('GET', '/api/runs?limit=50'),
   run: (id, maxPoints = 2000) => request('GET', `/api/runs/${id}?maxPoints=${maxPoints}`),
+  /** Only the steps and epochs after the given ones (undefined: from the first). */
+  runSince: (id, sinceStep, sinceEpoch) => {
+    const q = [
+      ['sinceStep', sinceStep],
+      ['sinceEpoch', sinceEpoch],
+    ].filter(([, v]) => v !== undefined);
+    return request('GET', `/api/runs/${id}?${q.map(([k, v]) => `${k}=${v}`).join('&')}`);
+  },
   conductances: (id) =>
     request('GET', id === null ? '/api/bench/conductances' : `/api/runs/${id}/conductances`),
   submit: (kind, params) => request('POST', '/api/runs', { kind, params }),
@@ -49,6 +57,7 @@ export const api = {
 /**
  * Subscribes to the live event stream and reconnects (with backoff) when it drops.
  * `onEvent(event)` gets every event; `onState('open' | 'closed')` the connection state.
+ * Returns a function that closes the current connection (the stream then reconnects).
  */
 export function subscribe(onEvent, onState) {
   let delay = 500;

@@ -14,7 +14,15 @@ const calibrations = new CalibrationsPanel(
   $('calibration-figures'),
   $('calibration-title'),
 );
-const state = { selected: null, pinned: false, runs: [], pulses: { applied: 0, set: 0, reset: 0 }, steps: 0 };
+const state = {
+  selected: null,
+  pinned: false,
+  runs: [],
+  pulses: { applied: 0, set: 0, reset: 0 },
+  steps: 0,
+  // While a gap is filled after a reconnect: the selected run's live events, held back.
+  held: null,
+};
 
 let messageTimer = null;
 function say(text, kind = 'error') {
@@ -118,6 +126,43 @@ async function select(id, pinned) {
   await refreshConductances();
 }
 
+/** After the stream reconnects: the selected run's steps and epochs stored while it was down
+ * (`?sinceStep=`, `?sinceEpoch=`: only the new rows), then the live events that came in
+ * meanwhile, in order. */
+async function fillGap() {
+  const id = state.selected;
+  if (id === null || state.held !== null) return;
+  state.held = [];
+  let lastStep = charts.steps.x.at(-1);
+  try {
+    const lastEpoch = charts.epochRows.x.at(-1);
+    const detail = await api.runSince(id, lastStep, lastEpoch === undefined ? undefined : lastEpoch - 1);
+    if (state.selected === id) {
+      for (const s of detail.steps) {
+        charts.addStep(s);
+        state.pulses.applied += s.pulses;
+      }
+      for (const e of detail.epochs) charts.addEpoch(e);
+      if (detail.steps.length > 0) {
+        // The stored steps carry the applied count only: the SET/RESET split is lost.
+        state.pulses.set = state.pulses.reset = null;
+        lastStep = detail.steps.at(-1).step;
+        state.steps = lastStep + 1;
+        showLatest(detail.steps.at(-1), null);
+      }
+      setText('run-state', detail.job.state);
+      showPulses();
+    }
+  } catch (e) {
+    failed(`run ${id}`)(e);
+  }
+  const held = state.held;
+  state.held = null;
+  // Pulses of a step the stored rows already counted are not counted twice.
+  for (const e of held)
+    if (!(e.type === 'pulses' && lastStep !== undefined && e.step <= lastStep)) onEvent(e);
+}
+
 function showLatest(m, totalSteps) {
   setText('step-count', String(m.step + 1));
   setText('epoch', String(m.epoch + 1));
@@ -167,6 +212,7 @@ function onEvent(e) {
   if (e.type === 'dropped')
     return say(`the stream dropped ${e.count} events (this page was too slow)`, 'info');
   if (e.job !== state.selected) return;
+  if (state.held !== null) return state.held.push(e);
   switch (e.type) {
     case 'metrics':
       charts.addStep(e);
@@ -259,15 +305,20 @@ async function init() {
   } catch (e) {
     failed('bench')(e);
   }
-  subscribe(onEvent, (s) => {
+  let dropped = false;
+  const closeStream = subscribe(onEvent, (s) => {
     setText('stream', `stream: ${s}`);
     $('stream').className = `badge ${s === 'open' ? 'ok' : 'bad'}`;
+    if (s === 'closed') dropped = true;
     if (s === 'open') {
+      if (dropped) fillGap();
       refreshHealth();
       refreshRuns();
       refreshCalibrations();
     }
   });
+  // For tests: drop the connection as a network failure would (the stream reconnects).
+  window.nudged.dropStream = closeStream;
   setInterval(refreshHealth, 5000);
   setInterval(refreshRuns, 10000);
   requestAnimationFrame(frame);

@@ -100,6 +100,8 @@ export class Charts {
   }
 
   addEpoch(e) {
+    const last = this.epochRows.x.at(-1);
+    if (last !== undefined && e.epoch + 1 <= last) return;
     this.epochRows.x.push(e.epoch + 1);
     this.epochRows.train.push(e.trainAccuracy);
     this.epochRows.test.push(e.testAccuracy);

@@ -95,6 +95,42 @@ test('the dashboard follows a simulated run live and can be screenshotted', asyn
   assert.deepEqual(errors, []);
 });
 
+test('after the stream drops and reconnects, the steps stored meanwhile fill the gap in the curves', async () => {
+  const job = daemon.submit('train', { dataset: 'iris', epochs: 200, snapshotEvery: 1000 });
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(`${api.url}/`);
+  await page.waitForFunction((id) => window.nudged?.state.selected === id, job.id, { timeout: 30_000 });
+  await page.waitForFunction(() => window.nudged.charts.points > 20, undefined, { timeout: 60_000 });
+
+  const before = await page.evaluate(() => window.nudged.charts.steps.x.at(-1) ?? -1);
+  await page.evaluate(() => window.nudged.dropStream());
+  await page.waitForFunction(() => document.getElementById('stream')?.textContent === 'stream: closed');
+  await page.waitForFunction(
+    () => document.getElementById('stream')?.textContent === 'stream: open',
+    undefined,
+    {
+      timeout: 30_000,
+    },
+  );
+  // The run went on while the page was disconnected (the stream reconnects after 0.5 s).
+  await page.waitForFunction((n) => (window.nudged.charts.steps.x.at(-1) ?? -1) > n + 200, before, {
+    timeout: 60_000,
+  });
+  // The curve and the step counter, read at one instant.
+  const [x, count] = await page.evaluate(() => [
+    [...window.nudged.charts.steps.x],
+    document.getElementById('step-count')?.textContent,
+  ]);
+  const gaps = x.flatMap((step, i) => (i > 0 && step !== x[i - 1] + 1 ? [[x[i - 1], step]] : []));
+  assert.deepEqual(gaps, [], 'every step from the first one the page drew, with none missing');
+  assert.ok(x[0] <= before && x.at(-1)! > before + 200);
+  assert.equal(count, String(x.at(-1)! + 1));
+  daemon.abort(job.id);
+  assert.deepEqual(errors, []);
+});
+
 test('the calibration panel shows the figures of a calibrate job as images', async () => {
   const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
   const errors: string[] = [];
@@ -132,8 +168,10 @@ declare const document: {
 declare const window: {
   nudged: {
     state: { selected: number | null };
+    dropStream(): void;
     charts: {
       points: number;
+      steps: { x: number[] };
       loss: { data: number[][] };
       accuracy: { data: number[][] };
       nodes: { data: number[][] };
