@@ -1,11 +1,12 @@
 // Client commands of a running daemon: runs, watch <id>, export <id>, estop, clear-fault,
-// pause/resume/abort <id>. They talk to the daemon's HTTP API (client.ts).
+// reconnect, pause/resume/abort <id>. They talk to the daemon's HTTP API (client.ts).
 import { createWriteStream } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { Command } from 'commander';
+import type { BenchStatus } from '../daemon/bench.ts';
 import type { LiveEvent } from '../daemon/events.ts';
 import type { JobRecord } from '../daemon/store/index.ts';
 import type { RunDetail, RunSummary } from '../daemon/surface.ts';
@@ -121,6 +122,18 @@ export async function clearFaultCommand(options: ClientOptions): Promise<void> {
   process.stdout.write('fault cleared\n');
 }
 
+/** POST /api/bench/reconnect: every instrument link closed (outputs safe first), opened, the
+ * instrument identified and configured again; one line per instrument. */
+export async function reconnectCommand(options: ClientOptions): Promise<void> {
+  const status = await new ApiClient(options).json<BenchStatus>('POST', '/api/bench/reconnect', {});
+  const lines = status.instruments.map(
+    (i) =>
+      `  ${i.healthy ? 'ok  ' : 'DOWN'} ${i.name} (${i.role}) ${i.identity.vendor} ${i.identity.model} ` +
+      `s/n ${i.identity.serial} at ${i.resource}\n`,
+  );
+  process.stdout.write(`bench ${status.name} re-assembled, outputs safe:\n${lines.join('')}`);
+}
+
 export async function controlCommand(
   action: 'pause' | 'resume' | 'abort',
   id: string,
@@ -177,6 +190,11 @@ export function registerClientCommands(program: Command): void {
   clientOptions(
     program.command('clear-fault').description('allow jobs again after an emergency stop or a bench fault'),
   ).action(action((options: ClientOptions) => clearFaultCommand(options)));
+  clientOptions(
+    program
+      .command('reconnect')
+      .description('re-assemble a bench of instruments: every link reopened, identified, outputs safe'),
+  ).action(action((options: ClientOptions) => reconnectCommand(options)));
   const verbs = {
     pause: 'pause the running job at its next step boundary',
     resume: 'continue a paused job, or requeue an interrupted one where it stopped',

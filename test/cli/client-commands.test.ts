@@ -1,6 +1,6 @@
 // The CLI's client commands against a daemon with its API on an ephemeral loopback port:
-// runs, watch (of a finished run), export to a file, a refused pause, estop and clear-fault,
-// and the message when no daemon answers.
+// runs, watch (of a finished run), export to a file, a refused pause, estop and clear-fault, a
+// refused reconnect, and the message when no daemon answers.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -87,4 +87,14 @@ test('estop drives the bench safe and latches the fault until clear-fault', asyn
   const clear = await nudge('clear-fault', '--url', api.url);
   assert.equal(clear.code, 0, clear.stderr);
   assert.equal(daemon.health().fault, null);
+});
+
+test('reconnect on the simulated bench is refused in one line (it has no instrument links)', async () => {
+  const r = await nudge('reconnect', '--url', api.url);
+  assert.equal(r.code, 1);
+  assert.match(
+    r.stderr,
+    /^nudge: POST \/api\/bench\/reconnect: 409 bench: the sim bench has no instrument links to reconnect\n$/,
+  );
+  assert.equal(r.stdout, '');
 });

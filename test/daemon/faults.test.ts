@@ -6,18 +6,22 @@
 // again, every instrument identified again), so a dropped link needs no restart.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
 import { filter, firstValueFrom } from 'rxjs';
 import { z } from 'zod';
+import { startApi } from '../../src/api/index.ts';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import type { LiveEvent } from '../../src/daemon/events.ts';
 import type { FaultsConfig, RunningEmulatedBench } from '../../sim/emulators/index.ts';
 import { FaultInjector, Keithley2450Emulator } from '../../sim/emulators/index.ts';
 import { emulatedBenchYaml, instrumentTraffic, startXorEmulators } from '../bench/emulated-helpers.ts';
-import { TempDirs } from './helpers.ts';
+import { MAIN, TempDirs } from './helpers.ts';
 
+const run = promisify(execFile);
 const temp = new TempDirs();
 const quiet = {
   level: 'fatal',
@@ -218,4 +222,28 @@ test('on request the bench is re-assembled: every instrument identified again, o
   }
   await daemon.idle();
   assert.equal(daemon.getRun(job.id).job.state, 'done');
+});
+
+test('`nudge reconnect` re-assembles the bench through the API and lists every instrument', async () => {
+  const api = await startApi(daemon, { port: 0 });
+  try {
+    const before = traffic.messages.filter((m) => /\*IDN\?/.test(m)).length;
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', MAIN, 'reconnect', '--url', api.url], {
+      timeout: 60_000,
+    });
+    const lines = stdout.trimEnd().split('\n');
+    assert.match(lines[0], /^bench \S+ re-assembled, outputs safe:$/);
+    assert.deepEqual(
+      lines.slice(1).map((l) => l.trim().split(/\s+/).slice(0, 2)),
+      [
+        ['ok', 'board'],
+        ['ok', 'dac'],
+        ['ok', 'smu'],
+      ],
+    );
+    assert.ok(traffic.messages.filter((m) => /\*IDN\?/.test(m)).length > before, 'identified again');
+    assertOutputsSafe();
+  } finally {
+    await api.close();
+  }
 });
