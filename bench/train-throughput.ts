@@ -27,7 +27,7 @@ import { lastValueFrom, tap } from 'rxjs';
 import type { BenchCapabilities } from '../src/capabilities/index.ts';
 import { Trainer } from '../src/training/index.ts';
 import type { TrainingConfigInput, TrainingEvent } from '../src/training/index.ts';
-import { datasetPreset, presetDataset, presetNetwork } from '../src/presets/datasets.ts';
+import { datasetPreset, presetBoard, presetDataset } from '../src/presets/datasets.ts';
 import type { TrainingMode } from '../src/presets/datasets.ts';
 import { Rng } from '../src/util/random.ts';
 import { SimBoard } from '../sim/board/index.ts';
@@ -151,11 +151,7 @@ interface ModeResult {
 async function runMode(mode: TrainingMode, samples: number): Promise<ModeResult> {
   const preset = datasetPreset('digits');
   const data = presetDataset(preset, 0);
-  const board = new SimBoard({
-    network: presetNetwork(preset, data),
-    devices: preset.devices[mode],
-    seed: 1,
-  });
+  const board = new SimBoard({ ...presetBoard(preset, mode, data), seed: 1 });
   const clock = new StageClock();
   const bench = instrument(board, clock);
   const config: TrainingConfigInput = {

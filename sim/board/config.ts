@@ -37,8 +37,25 @@ export const simBoardConfigSchema = z
     /** A device preset name, or parameters (optionally `{ preset, ...overrides }`); see
      * docs/device-models.md. Validated by sim/devices' parseDeviceParams. */
     devices: z.union([z.string(), z.record(z.string(), z.unknown())]).default('ideal-linear'),
-    /** Initial conductances: uniform random in [gMin, gMax] per device, or one value, S. */
-    initialConductance: z.union([z.literal('random'), z.number().positive()]).default('random'),
+    /** Initial conductances, S: uniform random in [gMin, gMax] per device ('random'), one value,
+     * or uniform random in a window (devices formed into a low-conductance start), each clipped
+     * to its device's own bounds. */
+    initialConductance: z
+      .union([
+        z.literal('random'),
+        z.number().positive(),
+        z
+          .object({
+            min_S: z.number().positive('initialConductance.min_S must be > 0'),
+            max_S: z.number().positive('initialConductance.max_S must be > 0'),
+          })
+          .strict()
+          .refine((w) => w.min_S < w.max_S, {
+            message: 'initialConductance.min_S must be below max_S',
+            path: ['min_S'],
+          }),
+      ])
+      .default('random'),
     dac: dacParamsSchema.prefault({}),
     chain: measurementChainParamsSchema.prefault({}),
     /** Per-channel gain and offset errors of the DAC outputs on the input lines (default none). */

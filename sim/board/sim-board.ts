@@ -113,10 +113,17 @@ export class SimBoard implements BenchCapabilities {
     this.deviceParams = parseDevices(this.config.devices);
     const rng = new Rng(this.config.seed);
     const { totalDevices } = this.layout;
+    const initial = this.config.initialConductance;
     const init =
-      this.config.initialConductance === 'random'
-        ? randomConductances(totalDevices, this.deviceParams, rng.fork())
-        : this.config.initialConductance;
+      initial === 'random'
+        ? randomConductances(
+            totalDevices,
+            { min_S: this.deviceParams.gMin_S, max_S: this.deviceParams.gMax_S },
+            rng.fork(),
+          )
+        : typeof initial === 'number'
+          ? initial
+          : randomConductances(totalDevices, initial, rng.fork());
     this.devices = new DeviceArray(this.deviceParams, totalDevices, rng.fork(), init);
     this.circuit = new LayeredCircuit(this.layout, this.devices.g_S);
     this.dac = new Dac(this.config.dac);
@@ -519,9 +526,9 @@ function parseDevices(devices: SimBoardConfig['devices']): DeviceParams {
   }
 }
 
-function randomConductances(count: number, p: DeviceParams, rng: Rng): Float64Array {
+function randomConductances(count: number, w: { min_S: number; max_S: number }, rng: Rng): Float64Array {
   const g = new Float64Array(count);
-  for (let i = 0; i < count; i++) g[i] = rng.range(p.gMin_S, p.gMax_S);
+  for (let i = 0; i < count; i++) g[i] = rng.range(w.min_S, w.max_S);
   return g;
 }
 

@@ -9,8 +9,8 @@ import type { Dataset, Split } from '../datasets/types.ts';
 import type { NetworkInput, NetworkLayout } from '../network/description.ts';
 import { Trainer } from '../training/index.ts';
 import type { EpochSummary, TrainingConfigInput, TrainingEvent } from '../training/index.ts';
-import { datasetPreset, presetDataset, presetNetwork } from './datasets.ts';
-import type { DatasetPreset, TrainingMode } from './datasets.ts';
+import { datasetPreset, presetBoard, presetDataset } from './datasets.ts';
+import type { DatasetPreset, PresetBoard, TrainingMode } from './datasets.ts';
 
 export interface PresetRunOptions {
   dataset: DatasetName;
@@ -36,8 +36,9 @@ export interface PresetRunPlan {
   /** Features in volts (with the bias line when the preset has one). */
   data: Dataset;
   network: NetworkInput;
-  /** Device model of the simulated board for this mode (a sim/devices preset name). */
-  devices: string;
+  /** Device model of the simulated board for this mode and where its devices start. */
+  devices: PresetBoard['devices'];
+  initialConductance: PresetBoard['initialConductance'];
   training: TrainingConfigInput;
 }
 
@@ -74,8 +75,7 @@ export function planPresetRun(options: PresetRunOptions): PresetRunPlan {
     mode: options.mode,
     seed: options.seed,
     data,
-    network: presetNetwork(preset, data),
-    devices: preset.devices[options.mode],
+    ...presetBoard(preset, options.mode, data),
     training: {
       ...preset.training[options.mode],
       ...options.overrides,

@@ -158,6 +158,32 @@ describe('SimBoard programming and time', () => {
     assert.equal(back[1], 2e-5);
   });
 
+  test('devices start uniformly in a window inside a wider range, clipped to their own bounds', () => {
+    const wide = { preset: 'ideal-linear', gMin_S: 1e-6, gMax_S: 1e-3 };
+    const board = new SimBoard({ network, devices: wide, initialConductance: { min_S: 1e-6, max_S: 1e-4 } });
+    const g = board.ideal.read();
+    assert.ok(
+      g.every((v) => v >= 1e-6 && v <= 1e-4),
+      'every device inside the window',
+    );
+    const mean = g.reduce((a, v) => a + v, 0) / g.length;
+    assert.ok(Math.abs(mean - 5.05e-5) < 2e-5, `mean ${mean} near the window's middle`);
+    // The range above the window is still programmable.
+    board.ideal.write(g.fill(5e-4));
+    assert.equal(board.ideal.read()[0], 5e-4);
+    // A window beyond the devices' bounds starts every device at its upper bound.
+    const clipped = new SimBoard({
+      network,
+      devices: 'ideal-linear',
+      initialConductance: { min_S: 2e-4, max_S: 3e-4 },
+    });
+    assert.ok(clipped.ideal.read().every((v) => v === 1e-4));
+    assert.throws(
+      () => new SimBoard({ network, initialConductance: { min_S: 1e-4, max_S: 1e-6 } }),
+      /initialConductance\.min_S must be below max_S/,
+    );
+  });
+
   test('the same seed reproduces the same readings; another seed does not', async () => {
     const read = async (seed: number) => {
       const board = new SimBoard({ network, devices: 'realistic-soft-bounds', seed });
