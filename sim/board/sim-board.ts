@@ -114,16 +114,9 @@ export class SimBoard implements BenchCapabilities {
     const rng = new Rng(this.config.seed);
     const { totalDevices } = this.layout;
     const initial = this.config.initialConductance;
-    const init =
-      initial === 'random'
-        ? randomConductances(
-            totalDevices,
-            { min_S: this.deviceParams.gMin_S, max_S: this.deviceParams.gMax_S },
-            rng.fork(),
-          )
-        : typeof initial === 'number'
-          ? initial
-          : randomConductances(totalDevices, initial, rng.fork());
+    const { gMin_S, gMax_S } = this.deviceParams;
+    const start = initial === 'random' ? { min_S: gMin_S, max_S: gMax_S } : initial;
+    const init = typeof start === 'number' ? start : randomConductances(totalDevices, start, rng.fork());
     this.devices = new DeviceArray(this.deviceParams, totalDevices, rng.fork(), init);
     this.circuit = new LayeredCircuit(this.layout, this.devices.g_S);
     this.dac = new Dac(this.config.dac);
