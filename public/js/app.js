@@ -129,15 +129,23 @@ async function select(id, pinned) {
 /** After the stream reconnects: the selected run's steps and epochs stored while it was down
  * (`?sinceStep=`, `?sinceEpoch=`: only the new rows), then the live events that came in
  * meanwhile, in order. */
+// The daemon stores a run's rows in batches, so steps streamed just before the drop may not be
+// stored yet when the gap is first asked for: ask again until the stored rows reach the first
+// live step held back, a few times at most.
+const GAP_ATTEMPTS = 10;
+const GAP_RETRY_MS = 200;
+
 async function fillGap() {
   const id = state.selected;
   if (id === null || state.held !== null) return;
   state.held = [];
   let lastStep = charts.steps.x.at(-1);
   try {
-    const lastEpoch = charts.epochRows.x.at(-1);
-    const detail = await api.runSince(id, lastStep, lastEpoch === undefined ? undefined : lastEpoch - 1);
-    if (state.selected === id) {
+    for (let attempt = 0; attempt < GAP_ATTEMPTS; attempt++) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, GAP_RETRY_MS));
+      const lastEpoch = charts.epochRows.x.at(-1);
+      const detail = await api.runSince(id, lastStep, lastEpoch === undefined ? undefined : lastEpoch - 1);
+      if (state.selected !== id) break;
       for (const s of detail.steps) {
         charts.addStep(s);
         state.pulses.applied += s.pulses;
@@ -152,6 +160,8 @@ async function fillGap() {
       }
       setText('run-state', detail.job.state);
       showPulses();
+      const firstLive = state.held.find((e) => e.type === 'metrics');
+      if (firstLive === undefined || lastStep === undefined || firstLive.step <= lastStep + 1) break;
     }
   } catch (e) {
     failed(`run ${id}`)(e);
