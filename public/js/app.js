@@ -129,9 +129,9 @@ async function select(id, pinned) {
 /** After the stream reconnects: the selected run's steps and epochs stored while it was down
  * (`?sinceStep=`, `?sinceEpoch=`: only the new rows), then the live events that came in
  * meanwhile, in order. */
-// The daemon stores a run's rows in batches, so steps streamed just before the drop may not be
-// stored yet when the gap is first asked for: ask again until the stored rows reach the first
-// live step held back, a few times at most.
+// The first answer can end short of the first live step held back (steps emitted while the new
+// connection was being set up were neither streamed nor yet stored): ask again until the stored
+// rows reach it, a few times at most.
 const GAP_ATTEMPTS = 10;
 const GAP_RETRY_MS = 200;
 
