@@ -66,12 +66,7 @@ async function accuracy(dataset: DatasetName, mode: Mode, seed: number): Promise
       epochs === undefined ? plan : { ...plan, preset: withBackpropEpochs(plan.preset, epochs) };
     return backpropPreset(backprop).testAccuracy;
   }
-  const board = new SimBoard({
-    network: plan.network,
-    devices: plan.devices,
-    initialConductance: plan.initialConductance,
-    seed,
-  });
+  const board = new SimBoard({ ...plan.board, seed });
   const result = await trainPreset(board, board.layout, plan, { evaluateTrain: false });
   return result.testAccuracy;
 }

@@ -92,12 +92,7 @@ interface OpenBench {
 async function openTrainingBench(spec: string, run: PresetRunOptions): Promise<OpenBench> {
   if (spec === 'sim') {
     const plan = planPresetRun(run);
-    const board = new SimBoard({
-      network: plan.network,
-      devices: plan.devices,
-      initialConductance: plan.initialConductance,
-      seed: run.seed,
-    });
+    const board = new SimBoard({ ...plan.board, seed: run.seed });
     return { name: 'sim', capabilities: board, layout: board.layout, plan, close: () => board.safeState() };
   }
   const config = await loadBenchConfig(spec);

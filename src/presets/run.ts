@@ -6,7 +6,7 @@
 import { trainBackprop } from '../baseline/train.ts';
 import type { DatasetName } from '../datasets/registry.ts';
 import type { Dataset, Split } from '../datasets/types.ts';
-import type { NetworkInput, NetworkLayout } from '../network/description.ts';
+import type { NetworkLayout } from '../network/description.ts';
 import { Trainer } from '../training/index.ts';
 import type { EpochSummary, TrainingConfigInput, TrainingEvent } from '../training/index.ts';
 import { datasetPreset, presetBoard, presetDataset } from './datasets.ts';
@@ -35,10 +35,9 @@ export interface PresetRunPlan {
   seed: number;
   /** Features in volts (with the bias line when the preset has one). */
   data: Dataset;
-  network: NetworkInput;
-  /** Device model of the simulated board for this mode and where its devices start. */
-  devices: PresetBoard['devices'];
-  initialConductance: PresetBoard['initialConductance'];
+  /** The simulated board for this mode (with a seed, a SimBoard config): the network, the device
+   * model and where its devices start. */
+  board: PresetBoard;
   training: TrainingConfigInput;
 }
 
@@ -75,7 +74,7 @@ export function planPresetRun(options: PresetRunOptions): PresetRunPlan {
     mode: options.mode,
     seed: options.seed,
     data,
-    ...presetBoard(preset, options.mode, data),
+    board: presetBoard(preset, options.mode, data),
     training: {
       ...preset.training[options.mode],
       ...options.overrides,

@@ -11,14 +11,9 @@ describe('presetBoard: a mode with its own conductance window', () => {
 
   test('the digits ideal board reaches 1 mS and starts in 1–100 µS', () => {
     const p = plan('ideal');
-    assert.deepEqual(p.network.conductance, { min_S: 1e-6, max_S: 1e-3 });
-    assert.deepEqual(p.devices, { preset: 'ideal-linear', gMin_S: 1e-6, gMax_S: 1e-3 });
-    const board = new SimBoard({
-      network: p.network,
-      devices: p.devices,
-      initialConductance: p.initialConductance,
-      seed: 0,
-    });
+    assert.deepEqual(p.board.network.conductance, { min_S: 1e-6, max_S: 1e-3 });
+    assert.deepEqual(p.board.devices, { preset: 'ideal-linear', gMin_S: 1e-6, gMax_S: 1e-3 });
+    const board = new SimBoard({ ...p.board, seed: 0 });
     const g = board.ideal.read();
     assert.ok(
       g.every((v) => v >= 1e-6 && v <= 1e-4),
@@ -31,14 +26,14 @@ describe('presetBoard: a mode with its own conductance window', () => {
 
   test('the pulses mode keeps its device preset, its range and its random start', () => {
     const p = plan('pulses');
-    assert.equal(p.devices, 'realistic-soft-bounds');
-    assert.equal(p.network.conductance, undefined);
-    assert.equal(p.initialConductance, 'random');
+    assert.equal(p.board.devices, 'realistic-soft-bounds');
+    assert.equal(p.board.network.conductance, undefined);
+    assert.equal(p.board.initialConductance, 'random');
   });
 
   test('a preset without windows (iris) is unchanged in both modes', () => {
     const p = planPresetRun({ dataset: 'iris', mode: 'ideal', seed: 0 });
-    assert.equal(p.devices, 'ideal-linear');
-    assert.equal(p.initialConductance, 'random');
+    assert.equal(p.board.devices, 'ideal-linear');
+    assert.equal(p.board.initialConductance, 'random');
   });
 });

@@ -13,8 +13,7 @@ import { SimBoard } from '../../sim/board/index.ts';
 async function trainXor(limit_A: number | null, epochs: number) {
   const plan = planPresetRun({ dataset: 'xor', mode: 'ideal', seed: 0, overrides: { epochs } });
   const board = new SimBoard({
-    network: plan.network,
-    devices: plan.devices,
+    ...plan.board,
     seed: 0,
     ...(limit_A === null ? {} : { limits: { nudgeCurrent_A: { min: -limit_A, max: limit_A } } }),
   });

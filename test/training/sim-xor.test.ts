@@ -10,7 +10,7 @@ import { SimBoard } from '../../sim/board/index.ts';
 
 async function trainXor(mode: TrainingMode) {
   const plan = planPresetRun({ dataset: 'xor', mode, seed: 0 });
-  const board = new SimBoard({ network: plan.network, devices: plan.devices, seed: 0 });
+  const board = new SimBoard({ ...plan.board, seed: 0 });
   const trainer = new Trainer(board, board.layout, plan.training);
   const before = await trainer.evaluate(plan.data.train);
   const summary = await trainer.train(plan.data.train);
@@ -50,7 +50,7 @@ test("pulses sized from the devices' response, read back every 3 steps, learn XO
       },
     },
   });
-  const board = new SimBoard({ network: plan.network, devices: plan.devices, seed: 0 });
+  const board = new SimBoard({ ...plan.board, seed: 0 });
   let reads = 0;
   const read = board.reader.readConductances.bind(board.reader);
   Object.assign(board.reader, {
