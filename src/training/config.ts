@@ -128,6 +128,17 @@ export const trainingConfigSchema = z
      * velocity is kept by the bench and zeroed by any other conductance change. The pulses mode
      * ignores it. */
     momentum: z.number().min(0, 'momentum must be >= 0').lt(1, 'momentum must be < 1').default(0),
+    /** Ideal mode only: weight averaging (src/training/weight-averaging.ts; Polyak & Juditsky 1992,
+     * Izmailov et al. 2018). The run ends on the mean of the conductances sampled every
+     * `everySteps` steps over its last `lastEpochs` epochs, written back before the last epoch's
+     * test evaluation. Absent: the run ends on its last conductances. */
+    averaging: z
+      .object({
+        lastEpochs: count('averaging.lastEpochs', 1),
+        everySteps: count('averaging.everySteps', 1).default(8),
+      })
+      .strict()
+      .optional(),
     /** Multiplier of the estimate per network array (layer-wise learning rates, thesis §3.3.1). */
     layerScale: z.array(z.number().nonnegative('layerScale entries must be >= 0')).optional(),
     pulses: z
@@ -154,7 +165,24 @@ export const trainingConfigSchema = z
     /** Timeout of one capability call, ms; a wait gets its own duration on top. */
     operationTimeout_ms: positive('operationTimeout_ms').default(10_000),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.averaging === undefined) return;
+    if (c.mode !== 'ideal') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['averaging'],
+        message: "needs mode 'ideal' (the mean is written back through ideal conductance access)",
+      });
+    }
+    if (c.averaging.lastEpochs > c.epochs) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['averaging', 'lastEpochs'],
+        message: `${c.averaging.lastEpochs} is more than the run's ${c.epochs} epochs`,
+      });
+    }
+  });
 
 export type TrainingConfig = z.infer<typeof trainingConfigSchema>;
 export type TrainingConfigInput = z.input<typeof trainingConfigSchema>;

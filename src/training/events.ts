@@ -54,6 +54,15 @@ export type TrainingEvent =
       idleDevices: number;
     }
   | { type: 'ideal-update'; t_s: number; step: number; meanAbsChange_S: number; clipped: number }
+  | {
+      /** Weight averaging (config.averaging): the mean of `samples` samples of the conductances
+       * written back at the end of `epoch`; meanAbsChange_S is the mean |Δg| of that write. */
+      type: 'weights-averaged';
+      t_s: number;
+      epoch: number;
+      samples: number;
+      meanAbsChange_S: number;
+    }
   | { type: 'conductances-verified'; t_s: number; step: number; g_S: Float64Array }
   | { type: 'step-ended'; t_s: number; step: number; samples: number; meanCost: number; correct: number }
   | ({ type: 'evaluation-ended'; t_s: number } & EvaluationResult)

@@ -28,6 +28,7 @@ export { planSignSgdPulses, pulseBatches } from './sign-sgd.ts';
 export type { PulseCountPolicy, PulsePlan, PulseShape, SignSgdConfig } from './sign-sgd.ts';
 export { applyIdealUpdate } from './ideal-update.ts';
 export type { IdealUpdateReport } from './ideal-update.ts';
+export { ConductanceAverager } from './weight-averaging.ts';
 export { DeviceMap, setSignedInputWeights, signedInputWeights } from './weight-mapping.ts';
 export type { InputPairing, PhysicalCell, Tile } from './weight-mapping.ts';
 export {

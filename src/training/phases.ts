@@ -15,6 +15,7 @@ import { DropBatch } from './drop-batch.ts';
 import { GradientAccumulator } from './estimators.ts';
 import type { TrainingEvent } from './events.ts';
 import { applyIdealUpdate } from './ideal-update.ts';
+import { ConductanceAverager } from './weight-averaging.ts';
 import { createLoss, nudgingCurrents, predictClass } from './losses.ts';
 import type { Loss } from './losses.ts';
 import { settleAndRead } from './settle.ts';
@@ -64,6 +65,8 @@ export interface PipelineContext {
   learningRateFactor: number;
   /** Count policy 'response': the conductances as the trainer knows them. */
   readonly tracking: ConductanceTracking | null;
+  /** Ideal mode with `averaging`: the running mean of the conductances. */
+  readonly averager: ConductanceAverager | null;
 }
 
 /** The conductances the 'response' count policy sizes pulses from: read back every `readEvery`
@@ -124,6 +127,7 @@ export function createPipelineContext(
     pulsePlan: config.mode === 'pulses' ? pulsePlanStorage(layout) : null,
     learningRateFactor: 1,
     tracking: conductanceTracking(layout, config),
+    averager: ConductanceAverager.of(config, n),
   };
 }
 

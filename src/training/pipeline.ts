@@ -72,6 +72,26 @@ export function trainingStep(
   });
 }
 
+/** Weight averaging (config.averaging) after step `stepInEpoch` of `epoch`'s `stepsInEpoch`: a
+ * sample of the running mean when due, and after the window's last step the mean written back
+ * ('weights-averaged'). Empty without averaging. Run it under the same bench lock as the step. */
+export function averageAfterStep(
+  ctx: PipelineContext,
+  epoch: number,
+  stepInEpoch: number,
+  stepsInEpoch: number,
+): Observable<TrainingEvent> {
+  return defer(() => {
+    const averager = ctx.averager;
+    if (averager === null) return EMPTY;
+    const ideal = ctx.port.ideal!;
+    if (averager.samples(epoch, stepInEpoch)) averager.add(ideal);
+    if (epoch !== averager.lastEpoch || stepInEpoch !== stepsInEpoch - 1) return EMPTY;
+    const r = averager.writeMean(ideal);
+    return of<TrainingEvent>({ type: 'weights-averaged', t_s: ctx.port.now(), epoch, ...r });
+  });
+}
+
 export function resultOf(tally: Tally): EvaluationResult {
   return {
     samples: tally.samples,
@@ -130,7 +150,10 @@ export function epoch(
       range(0, steps).pipe(
         concatMap((s) => {
           const batch = order.subarray(s * plan.batchSize, (s + 1) * plan.batchSize);
-          return trainingStep(ctx, plan.firstStep + s, train, batch, tally);
+          return concat(
+            trainingStep(ctx, plan.firstStep + s, train, batch, tally),
+            averageAfterStep(ctx, plan.epoch, s, steps),
+          );
         }),
       ),
       test === null ? EMPTY : defer(() => evaluationPass(ctx, test, (r) => (testResult = r))),

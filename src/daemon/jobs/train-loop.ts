@@ -1,11 +1,12 @@
 // The step loop of the train job (see train.ts): one guarded training step at a time, each
 // committed in one transaction; resume from the store's resume point.
+import { concat } from 'rxjs';
 import { benchPort } from '../../training/bench-port.ts';
 import { learningRateFactor } from '../../training/config.ts';
 import type { TrainingConfig } from '../../training/config.ts';
 import { createPipelineContext, emptyTally } from '../../training/phases.ts';
 import type { PipelineContext } from '../../training/phases.ts';
-import { evaluationPass, resultOf, trainingStep } from '../../training/pipeline.ts';
+import { averageAfterStep, evaluationPass, resultOf, trainingStep } from '../../training/pipeline.ts';
 import type { EvaluationResult } from '../../training/events.ts';
 import { Rng } from '../../util/random.ts';
 import type { JsonObject } from '../store/index.ts';
@@ -61,6 +62,13 @@ export async function runTraining(ctx: JobContext<TrainParams>, config: Training
   const port = withPulseLog(benchPort(bench.capabilities), store, run, () => current);
   const base = createPipelineContext(port, bench.layout, config, new Rng(config.seed));
   let stepCtx: PipelineContext = base;
+  // The weight-averaging running mean is saved with every step that changes it, so a resume
+  // continues it from the newest save at or before the resume step.
+  const averager = base.averager;
+  if (averager !== null && fromStep > 0) {
+    const saved = store.trainingStates.atOrBefore(run, fromStep);
+    if (saved !== undefined) averager.restore(saved.state);
+  }
   const orders = new Map<number, Int32Array>();
   const orderOf = (epoch: number): Int32Array => {
     let order = orders.get(epoch);
@@ -78,7 +86,13 @@ export async function runTraining(ctx: JobContext<TrainParams>, config: Training
       operationTimeout_ms: config.operationTimeout_ms,
       position: () => stepCtx.position,
       body,
-      onEvent: tally.onEvent,
+      onEvent: (e) => {
+        tally.onEvent(e);
+        if (e.type === 'weights-averaged') {
+          const { epoch, samples, meanAbsChange_S } = e;
+          ctx.log.info({ epoch, samples, meanAbsChange_S }, 'conductances set to their running mean');
+        }
+      },
     });
 
   let last: { loss: number; accuracy: number } | null = null;
@@ -97,11 +111,16 @@ export async function runTraining(ctx: JobContext<TrainParams>, config: Training
     const tally = new StepTally(job.id, ctx.emit);
     const ctxOfStep = stepCtx;
     await guard(`job ${job.id} step ${s}`, tally, () =>
-      trainingStep(ctxOfStep, s, data.train, batch, emptyTally()),
+      concat(
+        trainingStep(ctxOfStep, s, data.train, batch, emptyTally()),
+        averageAfterStep(ctxOfStep, epoch, k, stepsPerEpoch),
+      ),
     );
     const accuracy = tally.correct / tally.samples;
 
     const lastOfEpoch = k === stepsPerEpoch - 1;
+    const averaged =
+      averager !== null && (averager.samples(epoch, k) || (lastOfEpoch && epoch === averager.lastEpoch));
     let test: EvaluationResult | null = null;
     if (lastOfEpoch && data.test.x.length > 0) {
       await guard(`job ${job.id} evaluation`, new StepTally(job.id, ctx.emit), () =>
@@ -147,6 +166,7 @@ export async function runTraining(ctx: JobContext<TrainParams>, config: Training
         ),
       );
       if (bench.deviceState !== undefined) store.deviceStates.save(run, s + 1, bench.deviceState.save());
+      if (averaged) store.trainingStates.save(run, s + 1, averager.save());
       return lastOfEpoch ? commitEpoch(ctx, epoch, stepsPerEpoch, test) : null;
     });
     crashHook('step');

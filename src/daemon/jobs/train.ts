@@ -26,6 +26,17 @@ export const trainParamsSchema = z.strictObject({
   learningRate: z.number().positive().optional(),
   /** Ideal mode: classical momentum μ in [0, 1) (TrainingConfig.momentum; the pulses mode ignores it). */
   momentum: z.number().min(0).lt(1).optional(),
+  /** Ideal mode: weight averaging over the last epochs (TrainingConfig.averaging); false turns a
+   * preset's averaging off. */
+  averaging: z
+    .union([
+      z.literal(false),
+      z.strictObject({
+        lastEpochs: z.number().int().min(1),
+        everySteps: z.number().int().min(1).optional(),
+      }),
+    ])
+    .optional(),
   /** Use only the first N training / test samples (small runs). */
   maxTrainSamples: z.number().int().min(1).optional(),
   maxTestSamples: z.number().int().min(1).optional(),
@@ -42,7 +53,9 @@ export function trainingConfigOf(p: TrainParams) {
       .filter((k) => p[k] !== undefined)
       .map((k) => [k, p[k]]),
   );
-  return parseTrainingConfig({ ...preset.training[p.mode], ...overrides, mode: p.mode, seed: p.seed });
+  const { averaging: presetAveraging, ...training } = preset.training[p.mode];
+  const averaging = p.averaging === undefined ? presetAveraging : p.averaging || undefined;
+  return parseTrainingConfig({ ...training, ...overrides, averaging, mode: p.mode, seed: p.seed });
 }
 
 export const trainKind: JobKind<TrainParams> = {

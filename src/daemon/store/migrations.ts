@@ -184,6 +184,20 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX calibrations_by_kind ON calibrations (kind, instrument_id, created_ms);
     `,
   },
+  {
+    version: 4,
+    name: 'training state (the weight-averaging running mean) per completed step',
+    sql: `
+      CREATE TABLE training_states (
+        run TEXT NOT NULL REFERENCES runs (uid) ON DELETE CASCADE,
+        step INTEGER NOT NULL CHECK (step >= 0),
+        time_ms REAL NOT NULL,
+        raw_bytes INTEGER NOT NULL,
+        data BLOB NOT NULL,
+        PRIMARY KEY (run, step)
+      ) WITHOUT ROWID;
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1].version;

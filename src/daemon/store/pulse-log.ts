@@ -159,38 +159,45 @@ export interface DeviceStateRecord {
   state: Buffer;
 }
 
-/** The simulated board's device state after each completed step; only the newest `keep` per run are
- * retained, since resuming needs the last one only. */
+/** A state blob per run and completed step: the simulated board's device state (`device_states`)
+ * or the trainer's own state (`training_states`, e.g. the weight-averaging running mean). Only the
+ * newest `keep` per run are retained, since resuming needs the last one only. */
 export class DeviceStates {
   private readonly upsert;
   private readonly prune;
   private readonly selectLatest;
   private readonly selectAt;
+  private readonly selectAtOrBefore;
 
   constructor(
     private readonly db: Database.Database,
     private readonly now: () => number,
     private readonly keep = 2,
+    table: 'device_states' | 'training_states' = 'device_states',
   ) {
     this.upsert = db.prepare(
-      `INSERT INTO device_states (run, step, time_ms, raw_bytes, data) VALUES (?, ?, ?, ?, ?)
+      `INSERT INTO ${table} (run, step, time_ms, raw_bytes, data) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (run, step) DO UPDATE SET time_ms = excluded.time_ms, raw_bytes = excluded.raw_bytes,
          data = excluded.data`,
     );
     this.prune = db.prepare(
-      `DELETE FROM device_states WHERE run = @run AND step NOT IN
-         (SELECT step FROM device_states WHERE run = @run ORDER BY step DESC LIMIT @keep)`,
+      `DELETE FROM ${table} WHERE run = @run AND step NOT IN
+         (SELECT step FROM ${table} WHERE run = @run ORDER BY step DESC LIMIT @keep)`,
     );
     type Row = { step: number; time_ms: number; raw_bytes: number; data: Buffer };
     this.selectLatest = db.prepare<[string], Row>(
-      'SELECT step, time_ms, raw_bytes, data FROM device_states WHERE run = ? ORDER BY step DESC LIMIT 1',
+      `SELECT step, time_ms, raw_bytes, data FROM ${table} WHERE run = ? ORDER BY step DESC LIMIT 1`,
     );
     this.selectAt = db.prepare<[string, number], Row>(
-      'SELECT step, time_ms, raw_bytes, data FROM device_states WHERE run = ? AND step = ?',
+      `SELECT step, time_ms, raw_bytes, data FROM ${table} WHERE run = ? AND step = ?`,
+    );
+    this.selectAtOrBefore = db.prepare<[string, number], Row>(
+      `SELECT step, time_ms, raw_bytes, data FROM ${table} WHERE run = ? AND step <= ?
+       ORDER BY step DESC LIMIT 1`,
     );
   }
 
-  /** Stores the device state after `step` completed (write it in the step's transaction). */
+  /** Stores the state after `step` completed (write it in the step's transaction). */
   save(run: string, step: number, state: Uint8Array): void {
     if (!Number.isInteger(step) || step < 0) {
       throw new StoreError('deviceState.step', `must be a non-negative integer, got ${step}`);
@@ -211,6 +218,12 @@ export class DeviceStates {
 
   at(run: string, step: number): DeviceStateRecord | undefined {
     const row = this.selectAt.get(run, step);
+    return row && this.decode(row);
+  }
+
+  /** The newest state saved at or before `step`. */
+  atOrBefore(run: string, step: number): DeviceStateRecord | undefined {
+    const row = this.selectAtOrBefore.get(run, step);
     return row && this.decode(row);
   }
 

@@ -38,6 +38,8 @@ export class Store {
   readonly snapshots: Snapshots;
   readonly pulseLog: PulseLog;
   readonly deviceStates: DeviceStates;
+  /** The trainer's own state per completed step (the weight-averaging running mean). */
+  readonly trainingStates: DeviceStates;
   readonly jobs: JobQueue;
   readonly instruments: Instruments;
   readonly calibrations: Calibrations;
@@ -54,6 +56,7 @@ export class Store {
     this.snapshots = new Snapshots(db, now);
     this.pulseLog = new PulseLog(db, now);
     this.deviceStates = new DeviceStates(db, now, options.keepDeviceStates ?? 2);
+    this.trainingStates = new DeviceStates(db, now, 2, 'training_states');
     this.jobs = new JobQueue(db, now);
     this.instruments = new Instruments(db, now);
     this.calibrations = new Calibrations(db, this.instruments, now);
