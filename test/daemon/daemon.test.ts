@@ -3,34 +3,20 @@
 // that survives a restart.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import { firstValueFrom, filter } from 'rxjs';
 import { z } from 'zod';
 import { Daemon } from '../../src/daemon/daemon.ts';
 import { DaemonError } from '../../src/daemon/errors.ts';
-import type { LiveEvent } from '../../src/daemon/events.ts';
 import { TempDirs } from './helpers.ts';
+import { jobState, next, pauseAndReopen, quiet } from './in-process.ts';
 
 const temp = new TempDirs();
 after(() => temp.cleanup());
 
-const quiet = {
-  level: 'warn',
-  pretty: false,
-  destination: new Writable({ write: (_c, _e, done) => done() }),
-};
 const SMALL = { dataset: 'iris', epochs: 1, batchSize: 1, maxTrainSamples: 40, maxTestSamples: 5, seed: 1 };
 
 async function open(dataDir = temp.make()): Promise<Daemon> {
   return Daemon.open({ dataDir, durability: 'normal', logger: quiet });
 }
-
-function next(daemon: Daemon, predicate: (e: LiveEvent) => boolean): Promise<LiveEvent> {
-  return firstValueFrom(daemon.events$.pipe(filter(predicate)));
-}
-
-const jobState = (job: number, state: string) => (e: LiveEvent) =>
-  e.type === 'job' && e.job === job && e.state === state;
 
 test('bad submissions are refused naming the field, and nothing is queued', async () => {
   const daemon = await open();
@@ -154,18 +140,7 @@ test('a job paused at shutdown is interrupted and resumes after a restart with n
   const dir = temp.make();
   let daemon = await open(dir);
   const job = daemon.submit('train', { ...SMALL, maxTrainSamples: 16 });
-  await next(daemon, (e) => e.type === 'metrics' && e.job === job.id && e.step >= 3);
-  const paused = next(daemon, jobState(job.id, 'paused'));
-  daemon.pause(job.id);
-  await paused;
-  await daemon.close();
-  daemon = await Daemon.open({
-    dataDir: dir,
-    durability: 'normal',
-    logger: quiet,
-    resumeInterrupted: true,
-    start: false,
-  });
+  daemon = (await pauseAndReopen(daemon, dir, job.id, 3)).daemon;
   try {
     const done = next(daemon, jobState(job.id, 'done'));
     daemon.start();

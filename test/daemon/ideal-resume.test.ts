@@ -4,20 +4,13 @@
 // weight averaging (the running mean is saved in the store's training states).
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Writable } from 'node:stream';
-import { firstValueFrom, filter } from 'rxjs';
 import { Daemon } from '../../src/daemon/daemon.ts';
-import type { LiveEvent } from '../../src/daemon/events.ts';
 import { TempDirs } from './helpers.ts';
+import { jobState, next, pauseAndReopen, quiet } from './in-process.ts';
 
 const temp = new TempDirs();
 after(() => temp.cleanup());
 
-const quiet = {
-  level: 'warn',
-  pretty: false,
-  destination: new Writable({ write: (_c, _e, done) => done() }),
-};
 const PARAMS = {
   dataset: 'iris',
   mode: 'ideal',
@@ -29,11 +22,6 @@ const PARAMS = {
   seed: 1,
   snapshotEvery: 1,
 };
-
-const next = (daemon: Daemon, predicate: (e: LiveEvent) => boolean) =>
-  firstValueFrom(daemon.events$.pipe(filter(predicate)));
-const jobState = (job: number, state: string) => (e: LiveEvent) =>
-  e.type === 'job' && e.job === job && e.state === state;
 
 async function outcome(daemon: Daemon, job: number) {
   const steps = daemon.getRun(job).steps.map((s) => [s.step, s.loss, s.accuracy]);
@@ -56,20 +44,9 @@ async function resumedEqualsWhole(params: Record<string, unknown>, pauseAfter: n
   const dir = temp.make();
   daemon = await Daemon.open({ dataDir: dir, durability: 'normal', logger: quiet });
   const job = daemon.submit('train', params);
-  await next(daemon, (e) => e.type === 'metrics' && e.job === job.id && e.step >= pauseAfter);
-  const paused = next(daemon, jobState(job.id, 'paused'));
-  daemon.pause(job.id);
-  await paused;
-  const done = daemon.getRun(job.id).steps.length;
-  assert.ok(done > pauseAfter && done < steps, `paused after ${done} steps`);
-  await daemon.close();
-  daemon = await Daemon.open({
-    dataDir: dir,
-    durability: 'normal',
-    logger: quiet,
-    resumeInterrupted: true,
-    start: false,
-  });
+  const reopened = await pauseAndReopen(daemon, dir, job.id, pauseAfter);
+  daemon = reopened.daemon;
+  assert.ok(reopened.done > pauseAfter && reopened.done < steps, `paused after ${reopened.done} steps`);
   try {
     const done = next(daemon, jobState(job.id, 'done'));
     daemon.start();

@@ -13,22 +13,10 @@ import {
 } from '../../src/training/index.ts';
 import type { TrainingConfigInput } from '../../src/training/index.ts';
 import { Rng } from '../../src/util/random.ts';
+import { diagonalDataset } from './diagonal-data.ts';
 import { LinearBench } from './linear-bench.ts';
 
 const layout = layoutNetwork({ inputs: 2, hidden: [3], outputs: 2 });
-
-function dataset(n: number, seed: number) {
-  const rng = new Rng(seed);
-  const x: Float64Array[] = [];
-  const y: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const a = rng.range(-1, 1);
-    const b = rng.range(-1, 1);
-    x.push(Float64Array.of(a, b));
-    y.push(a > b ? 0 : 1);
-  }
-  return { x, y };
-}
 
 const ideal: TrainingConfigInput = {
   settle: { kind: 'fixed', time_s: 1e-6 },
@@ -64,7 +52,7 @@ test('applyIdealUpdate hands μ to the bench (0 when not given)', () => {
 });
 
 test('ideal mode: every step gets config.momentum; momentum changes the run and still learns', async () => {
-  const data = dataset(24, 2);
+  const data = diagonalDataset(24, 2);
   const run = async (momentum: number) => {
     const bench = new LinearBench(layout, randomConductances(layout, new Rng(1)));
     const seen: number[] = [];
@@ -89,7 +77,7 @@ test('ideal mode: every step gets config.momentum; momentum changes the run and 
 });
 
 test('pulses mode ignores momentum', async () => {
-  const data = dataset(16, 5);
+  const data = diagonalDataset(16, 5);
   const run = async (momentum: number) => {
     const bench = new LinearBench(layout, randomConductances(layout, new Rng(4)));
     const trainer = new Trainer(bench, layout, {

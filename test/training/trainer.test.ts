@@ -15,6 +15,7 @@ import {
 } from '../../src/training/index.ts';
 import type { TrainingConfigInput, TrainingEvent } from '../../src/training/index.ts';
 import { Rng } from '../../src/util/random.ts';
+import { diagonalDataset } from './diagonal-data.ts';
 import { LinearBench } from './linear-bench.ts';
 
 const layout = layoutNetwork({ inputs: 2, hidden: [3], outputs: 2 });
@@ -23,26 +24,12 @@ function bench(seed = 1): LinearBench {
   return new LinearBench(layout, randomConductances(layout, new Rng(seed)));
 }
 
-/** Class 0 when x0 > x1: separable by the sign of a linear score, as a linear network can learn. */
-function dataset(n: number, seed: number) {
-  const rng = new Rng(seed);
-  const x: Float64Array[] = [];
-  const y: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const a = rng.range(-1, 1);
-    const b = rng.range(-1, 1);
-    x.push(Float64Array.of(a, b));
-    y.push(a > b ? 0 : 1);
-  }
-  return { x, y };
-}
-
 const fast: TrainingConfigInput = { settle: { kind: 'fixed', time_s: 1e-6 }, seed: 3 };
 
 describe('Trainer on a linear resistive bench', () => {
   test('ideal mode with the centered estimator lowers the loss', async () => {
     const b = bench();
-    const data = dataset(24, 2);
+    const data = diagonalDataset(24, 2);
     const trainer = new Trainer(b, layout, {
       ...fast,
       mode: 'ideal',
@@ -63,7 +50,7 @@ describe('Trainer on a linear resistive bench', () => {
   test('sign-SGD pulses lower the loss, with one-sided and random-sign estimators too', async () => {
     for (const estimator of ['centered', 'one-sided', 'random-sign'] as const) {
       const b = bench(4);
-      const data = dataset(16, 5);
+      const data = diagonalDataset(16, 5);
       const trainer = new Trainer(b, layout, { ...fast, estimator, batchSize: 4, epochs: 6, beta_S: 1e-6 });
       const before = await trainer.evaluate(data);
       await trainer.train(data);
@@ -76,7 +63,7 @@ describe('Trainer on a linear resistive bench', () => {
     const signs = async () => {
       const events: TrainingEvent[] = [];
       const t = new Trainer(bench(), layout, { ...fast, estimator: 'random-sign', epochs: 1, batchSize: 2 });
-      await t.train(dataset(12, 1), { onEvent: (e) => events.push(e) });
+      await t.train(diagonalDataset(12, 1), { onEvent: (e) => events.push(e) });
       return events.flatMap((e) => (e.type === 'nudged-state' ? [Math.sign(e.beta_S)] : []));
     };
     const first = await signs();
@@ -87,7 +74,7 @@ describe('Trainer on a linear resistive bench', () => {
 
   test('each epoch reports its training cost and, with a test set, an evaluation', async () => {
     const trainer = new Trainer(bench(), layout, { ...fast, epochs: 2, batchSize: 3 });
-    const data = dataset(6, 9);
+    const data = diagonalDataset(6, 9);
     const s = await trainer.train(data, { test: data });
     assert.equal(s.epochs.length, 2);
     for (const e of s.epochs) {
@@ -102,7 +89,7 @@ describe('Trainer on a linear resistive bench', () => {
       settle: { kind: 'adaptive', interval_s: 1e-6, tolerance_V: 1e-9, maxReads: 5 },
     });
     const reads: number[] = [];
-    await trainer.evaluate(dataset(2, 1), {
+    await trainer.evaluate(diagonalDataset(2, 1), {
       onEvent: (e) => void (e.type === 'phase-ended' && reads.push(e.reads)),
     });
     assert.deepEqual(reads, [2, 2]); // the exact solution does not move between reads
@@ -117,7 +104,7 @@ describe('Trainer on a linear resistive bench', () => {
       ...fast,
       settle: { kind: 'adaptive', interval_s: 1e-6, tolerance_V: 1e-4, maxReads: 4 },
     });
-    await assert.rejects(trainer.evaluate(dataset(1, 1)), (e: unknown) => {
+    await assert.rejects(trainer.evaluate(diagonalDataset(1, 1)), (e: unknown) => {
       assert.ok(e instanceof StepError);
       assert.equal(e.phase, 'free');
       assert.ok(e.cause instanceof SettleError);
@@ -134,14 +121,17 @@ describe('Trainer failures on a linear resistive bench', () => {
     b.fault = { op: 'sampleAndRead', call: 2, mode: 'throw' }; // the first nudged read
     const events: TrainingEvent[] = [];
     const trainer = new Trainer(b, layout, fast);
-    await assert.rejects(trainer.train(dataset(4, 1), { onEvent: (e) => events.push(e) }), (e: unknown) => {
-      assert.ok(e instanceof StepError);
-      assert.equal(e.phase, 'nudged-plus');
-      assert.equal(e.step, 0);
-      assert.equal(e.sample, 0);
-      assert.match(String((e.cause as Error).message), /injected sampleAndRead fault/);
-      return true;
-    });
+    await assert.rejects(
+      trainer.train(diagonalDataset(4, 1), { onEvent: (e) => events.push(e) }),
+      (e: unknown) => {
+        assert.ok(e instanceof StepError);
+        assert.equal(e.phase, 'nudged-plus');
+        assert.equal(e.step, 0);
+        assert.equal(e.sample, 0);
+        assert.match(String((e.cause as Error).message), /injected sampleAndRead fault/);
+        return true;
+      },
+    );
     assert.equal(events.at(-1)?.type, 'fault');
     assert.equal(b.calls.at(-1), 'safeState');
     assert.ok(b.inputs_V.every((v) => v === 0) && b.nudge_A.every((v) => v === 0));
@@ -151,7 +141,7 @@ describe('Trainer failures on a linear resistive bench', () => {
     const b = bench();
     b.fault = { op: 'setCurrents', call: 2, mode: 'hang' }; // the first nudge
     const trainer = new Trainer(b, layout, { ...fast, operationTimeout_ms: 20 });
-    await assert.rejects(trainer.train(dataset(2, 1)), (e: unknown) => {
+    await assert.rejects(trainer.train(diagonalDataset(2, 1)), (e: unknown) => {
       assert.ok(e instanceof StepError);
       assert.equal(e.phase, 'nudged-plus');
       assert.ok(e.cause instanceof OperationTimeoutError);
@@ -165,7 +155,7 @@ describe('Trainer failures on a linear resistive bench', () => {
     const b = bench();
     const abort = new AbortController();
     const trainer = new Trainer(b, layout, { ...fast, epochs: 50 });
-    const run = trainer.train(dataset(8, 1), {
+    const run = trainer.train(diagonalDataset(8, 1), {
       signal: abort.signal,
       onEvent: (e) => void (e.type === 'step-ended' && e.step === 2 && abort.abort('operator')),
     });
@@ -178,7 +168,7 @@ describe('Trainer failures on a linear resistive bench', () => {
     const b = bench();
     const first = new Trainer(b, layout, { ...fast, epochs: 2 });
     const second = new Trainer(b, layout, fast);
-    const data = dataset(4, 1);
+    const data = diagonalDataset(4, 1);
     const running = first.train(data);
     await assert.rejects(second.evaluate(data), BenchBusyError);
     await running;

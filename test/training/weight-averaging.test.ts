@@ -13,22 +13,10 @@ import {
 } from '../../src/training/index.ts';
 import type { TrainingConfigInput, TrainingEvent } from '../../src/training/index.ts';
 import { Rng } from '../../src/util/random.ts';
+import { diagonalDataset } from './diagonal-data.ts';
 import { LinearBench } from './linear-bench.ts';
 
 const layout = layoutNetwork({ inputs: 2, hidden: [3], outputs: 2 });
-
-function dataset(n: number, seed: number) {
-  const rng = new Rng(seed);
-  const x: Float64Array[] = [];
-  const y: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const a = rng.range(-1, 1);
-    const b = rng.range(-1, 1);
-    x.push(Float64Array.of(a, b));
-    y.push(a > b ? 0 : 1);
-  }
-  return { x, y };
-}
 
 const ideal: TrainingConfigInput = {
   settle: { kind: 'fixed', time_s: 1e-6 },
@@ -103,8 +91,8 @@ test('averager: samples the window on its schedule, writes the exact mean, saves
 });
 
 test('a run with averaging ends on the mean of its samples, written before the last test', async () => {
-  const data = dataset(16, 2);
-  const test = dataset(8, 9);
+  const data = diagonalDataset(16, 2);
+  const test = diagonalDataset(8, 9);
   const run = async (config: TrainingConfigInput) => {
     const bench = new LinearBench(layout, randomConductances(layout, new Rng(1)));
     const trainer = new Trainer(bench, layout, config);
