@@ -33,6 +33,8 @@ export interface DatasetPreset {
   input: { min_V: number; max_V: number; centerGain_V?: number };
   /** Voltage of the constant bias input line, or null for none. */
   biasInput_V: number | null;
+  /** Per mode, a bias-line voltage replacing `biasInput_V` (presetForMode). */
+  biasInputByMode?: Partial<Record<TrainingMode, number>>;
   /** The network without `inputs`/`outputs` (they come from the dataset). */
   network: Omit<NetworkInput, 'inputs' | 'outputs'>;
   /** Device model of the simulated board per mode (a sim/devices preset name). */
@@ -78,10 +80,12 @@ const digitsPreset: DatasetPreset = {
   // always dark carries 0 V (load, no signal), and the input lines have no common mode — with
   // every line at ±6 V the first layer's updates were dominated by the mean image, and the
   // network stayed at ≈ 0.76. The bias line gives the thresholds: a hidden node's is at most
-  // g_bias/Σg ≈ 1 mS / 78 mS of the line's voltage, so it sits at the top of the input range
-  // (10 V; at 6 V the ideal mode measured 0.45 point less over seeds 0–3).
+  // g_bias/Σg of the line's voltage. With the ideal devices' 1 mS ceiling (≈ 1 mS / 78 mS) the
+  // line sits at the top of the input range, 10 V (5 seeds: 0.9292 at 6 V → 0.9337); the pulses
+  // mode keeps 6 V (at 10 V seeds 0 and 1 lost 0.3 and 0.5 point).
   input: { min_V: -10, max_V: 10, centerGain_V: 30 },
-  biasInput_V: 10,
+  biasInput_V: 6,
+  biasInputByMode: { ideal: 10 },
   // Schottky-class diodes (Is 1 µA) with ±0.1 V bias sources put the knees at ≈ ±0.3 V, inside
   // the swing a hidden node reaches as a weighted mean of 1,570 lines; with the 1N4148-class
   // diodes (knees ≈ ±1 V) the hidden layer stayed linear. Amplifiers of gain 5 (thesis §4.4.2,
@@ -263,6 +267,12 @@ export function presetDataset(preset: DatasetPreset, splitSeed: number): Dataset
       : loadDataset(preset.dataset, { seed: splitSeed });
   const scaled = scaleToVolts(natural, preset.input);
   return preset.biasInput_V === null ? scaled : withBiasInput(scaled, preset.biasInput_V);
+}
+
+/** The preset as a mode uses it: its bias line at the mode's voltage (`biasInputByMode`). */
+export function presetForMode(preset: DatasetPreset, mode: TrainingMode): DatasetPreset {
+  const bias = preset.biasInputByMode?.[mode];
+  return bias === undefined || preset.biasInput_V === null ? preset : { ...preset, biasInput_V: bias };
 }
 
 /** The network description for a dataset prepared by `presetDataset`. */

@@ -9,7 +9,7 @@ import type { Dataset, Split } from '../datasets/types.ts';
 import type { NetworkLayout } from '../network/description.ts';
 import { Trainer } from '../training/index.ts';
 import type { EpochSummary, TrainingConfigInput, TrainingEvent } from '../training/index.ts';
-import { datasetPreset, presetBoard, presetDataset } from './datasets.ts';
+import { datasetPreset, presetBoard, presetDataset, presetForMode } from './datasets.ts';
 import type { DatasetPreset, PresetBoard, TrainingMode } from './datasets.ts';
 
 export interface PresetRunOptions {
@@ -42,7 +42,7 @@ export interface PresetRunPlan {
 }
 
 export function planPresetRun(options: PresetRunOptions): PresetRunPlan {
-  const base = datasetPreset(options.dataset);
+  const base = presetForMode(datasetPreset(options.dataset), options.mode);
   const range = options.inputRange_V;
   const preset: DatasetPreset =
     range === undefined

@@ -1,10 +1,16 @@
-// A dataset preset fitted to the bench a job runs on: features scaled into the bench's input
-// range (the preset's range narrowed by the limits), the bias line kept only when the bench has
-// an input for it, and the class count checked against the outputs. Optionally cut to the first
+// A dataset preset fitted to the bench a job runs on, for a training mode: features scaled into
+// the bench's input range (the preset's range narrowed by the limits), the bias line (at the
+// mode's voltage) kept only when the bench has an input for it, and the class count checked against the outputs. Optionally cut to the first
 // samples (small runs, tests).
 import { DATASET_NAMES, type DatasetName } from '../../datasets/registry.ts';
 import type { Split } from '../../datasets/types.ts';
-import { datasetPreset, presetDataset, type DatasetPreset } from '../../presets/datasets.ts';
+import {
+  datasetPreset,
+  presetDataset,
+  presetForMode,
+  type DatasetPreset,
+  type TrainingMode,
+} from '../../presets/datasets.ts';
 import type { DaemonBench } from '../bench.ts';
 import { badField } from '../errors.ts';
 
@@ -23,9 +29,9 @@ const clamp = (v: number, r: { min: number; max: number }) => Math.min(r.max, Ma
 export function fitDataset(
   name: DatasetName,
   bench: DaemonBench,
-  options: { splitSeed: number; maxTrain?: number; maxTest?: number },
+  options: { mode: TrainingMode; splitSeed: number; maxTrain?: number; maxTest?: number },
 ): FittedData {
-  const preset = datasetPreset(name);
+  const preset = presetForMode(datasetPreset(name), options.mode);
   const range = bench.inputRange_V;
   const input_V = {
     min: Math.max(preset.input.min_V, range.min),

@@ -19,6 +19,8 @@ const CHUNK = 50;
 export const evaluateParamsSchema = z.strictObject({
   dataset: z.enum(DATASET_NAMES as [DatasetName, ...DatasetName[]]).default('iris'),
   split: z.enum(['test', 'train']).default('test'),
+  /** The mode the network was trained in: its preset's bias-line voltage and loss. */
+  mode: z.enum(['pulses', 'ideal']).default('pulses'),
   seed: z.number().int().min(0).max(0x7fffffff).default(0),
   maxSamples: z.number().int().min(1).optional(),
 });
@@ -30,17 +32,25 @@ export const evaluateKind: JobKind<EvaluateParams> = {
   params: evaluateParamsSchema,
   resumable: false,
   check(params, bench) {
-    fitDataset(params.dataset, bench, { splitSeed: params.seed, maxTrain: 1, maxTest: 1 });
+    fitDataset(params.dataset, bench, { mode: params.mode, splitSeed: params.seed, maxTrain: 1, maxTest: 1 });
   },
   async run(ctx) {
     const { bench, params, job } = ctx;
     const data = fitDataset(params.dataset, bench, {
+      mode: params.mode,
       splitSeed: params.seed,
       maxTrain: params.maxSamples,
       maxTest: params.maxSamples,
     });
     const samples = params.split === 'test' ? data.test : data.train;
-    const config = parseTrainingConfig({ ...data.preset.training.pulses, seed: params.seed });
+    // The mode's loss, settling and reads; an evaluation programs nothing, so it is parsed as the
+    // pulses mode (no ideal access needed, nothing to average).
+    const config = parseTrainingConfig({
+      ...data.preset.training[params.mode],
+      mode: 'pulses',
+      averaging: undefined,
+      seed: params.seed,
+    });
     const port = benchPort(bench.capabilities);
     const pipeline = createPipelineContext(port, bench.layout, config, new Rng(params.seed));
     // In chunks, with a step boundary between them: pause, abort and the event loop get their turn.

@@ -30,6 +30,7 @@ export function derivedRng(seed: number, stream: number, index: number): Rng {
 export async function runTraining(ctx: JobContext<TrainParams>, config: TrainingConfig): Promise<JsonObject> {
   const { store, bench, run, params, resume, job } = ctx;
   const data = fitDataset(params.dataset, bench, {
+    mode: params.mode,
     splitSeed: params.seed,
     maxTrain: params.maxTrainSamples,
     maxTest: params.maxTestSamples,

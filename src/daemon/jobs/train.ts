@@ -68,7 +68,7 @@ export const trainKind: JobKind<TrainParams> = {
     if (config.mode === 'ideal' && bench.capabilities.ideal === undefined) {
       throw badField('params.mode', 'ideal mode needs the simulated bench (ideal conductance access)');
     }
-    fitDataset(params.dataset, bench, { splitSeed: params.seed, maxTrain: 1, maxTest: 1 });
+    fitDataset(params.dataset, bench, { mode: params.mode, splitSeed: params.seed, maxTrain: 1, maxTest: 1 });
   },
   run: (ctx) => runTraining(ctx, trainingConfigOf(ctx.params)),
 };
