@@ -1,7 +1,7 @@
 // A dataset preset fitted to the bench a job runs on, for a training mode: features scaled into
 // the bench's input range (the preset's range narrowed by the limits), the bias line (at the
-// mode's voltage) kept only when the bench has an input for it, and the class count checked against the outputs. Optionally cut to the first
-// samples (small runs, tests).
+// mode's voltage) kept only when the bench has an input for it, and the class count checked
+// against the outputs. Optionally cut to the first samples (small runs, tests).
 import { DATASET_NAMES, type DatasetName } from '../../datasets/registry.ts';
 import type { Split } from '../../datasets/types.ts';
 import {
