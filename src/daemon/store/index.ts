@@ -4,7 +4,7 @@ export { StoreError } from './errors.ts';
 export type { Durability } from './database.ts';
 export { MIGRATIONS, LATEST_SCHEMA_VERSION, type Migration } from './migrations.ts';
 export { DEFAULT_DECIMATION, decimationBound, keepsSnapshot, type DecimationPolicy } from './decimation.ts';
-export { digestBatch, type PulseIntentRecord, type DeviceStateRecord } from './pulse-log.ts';
+export { digestBatch, type PulseIntentRecord, type StepStateRecord } from './pulse-log.ts';
 export { JOB_TRANSITIONS, type JobRecord } from './jobs.ts';
 export type { RunRecord, DescriptorRecord, EventRecord, LifecycleRecord, RunStatus } from './runs.ts';
 export type {

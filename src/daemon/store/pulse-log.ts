@@ -153,7 +153,7 @@ export class PulseLog {
   }
 }
 
-export interface DeviceStateRecord {
+export interface StepStateRecord {
   step: number;
   time: number;
   state: Buffer;
@@ -162,7 +162,7 @@ export interface DeviceStateRecord {
 /** A state blob per run and completed step: the simulated board's device state (`device_states`)
  * or the trainer's own state (`training_states`, e.g. the weight-averaging running mean). Only the
  * newest `keep` per run are retained, since resuming needs the last one only. */
-export class DeviceStates {
+export class StepStates {
   private readonly upsert;
   private readonly prune;
   private readonly selectLatest;
@@ -173,7 +173,7 @@ export class DeviceStates {
     private readonly db: Database.Database,
     private readonly now: () => number,
     private readonly keep = 2,
-    table: 'device_states' | 'training_states' = 'device_states',
+    private readonly table: 'device_states' | 'training_states' = 'device_states',
   ) {
     this.upsert = db.prepare(
       `INSERT INTO ${table} (run, step, time_ms, raw_bytes, data) VALUES (?, ?, ?, ?, ?)
@@ -200,7 +200,7 @@ export class DeviceStates {
   /** Stores the state after `step` completed (write it in the step's transaction). */
   save(run: string, step: number, state: Uint8Array): void {
     if (!Number.isInteger(step) || step < 0) {
-      throw new StoreError('deviceState.step', `must be a non-negative integer, got ${step}`);
+      throw new StoreError(`${this.table}.step`, `must be a non-negative integer, got ${step}`);
     }
     const data = compressBytes(state);
     this.db
@@ -211,27 +211,27 @@ export class DeviceStates {
       .immediate();
   }
 
-  latest(run: string): DeviceStateRecord | undefined {
+  latest(run: string): StepStateRecord | undefined {
     const row = this.selectLatest.get(run);
     return row && this.decode(row);
   }
 
-  at(run: string, step: number): DeviceStateRecord | undefined {
+  at(run: string, step: number): StepStateRecord | undefined {
     const row = this.selectAt.get(run, step);
     return row && this.decode(row);
   }
 
   /** The newest state saved at or before `step`. */
-  atOrBefore(run: string, step: number): DeviceStateRecord | undefined {
+  atOrBefore(run: string, step: number): StepStateRecord | undefined {
     const row = this.selectAtOrBefore.get(run, step);
     return row && this.decode(row);
   }
 
-  private decode(row: { step: number; time_ms: number; raw_bytes: number; data: Buffer }): DeviceStateRecord {
+  private decode(row: { step: number; time_ms: number; raw_bytes: number; data: Buffer }): StepStateRecord {
     return {
       step: row.step,
       time: row.time_ms,
-      state: decompressBytes(row.data, row.raw_bytes, 'deviceState'),
+      state: decompressBytes(row.data, row.raw_bytes, this.table),
     };
   }
 }

@@ -5,7 +5,7 @@ import type Database from 'better-sqlite3';
 import { StoreError } from './errors.ts';
 import type { JobQueue } from './jobs.ts';
 import type { Metrics } from './metrics.ts';
-import type { DeviceStateRecord, DeviceStates, PulseIntentRecord, PulseLog } from './pulse-log.ts';
+import type { StepStateRecord, StepStates, PulseIntentRecord, PulseLog } from './pulse-log.ts';
 import type { RunDocuments } from './runs.ts';
 
 export interface RecoveredRun {
@@ -38,7 +38,7 @@ export interface ResumePoint {
   /** The seq the next event will get. */
   nextSeq: number;
   /** The simulated board's device state saved with the last completed step, if any. */
-  deviceState: DeviceStateRecord | undefined;
+  deviceState: StepStateRecord | undefined;
 }
 
 export const CRASH_REASON = 'the daemon stopped without closing the run (crash, kill or power loss)';
@@ -48,7 +48,7 @@ export interface RecoveryParts {
   runs: RunDocuments;
   metrics: Metrics;
   pulseLog: PulseLog;
-  deviceStates: DeviceStates;
+  deviceStates: StepStates;
   jobs: JobQueue;
 }
 

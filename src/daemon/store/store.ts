@@ -10,7 +10,7 @@ import { Calibrations, Instruments } from './instruments.ts';
 import { JobQueue } from './jobs.ts';
 import { Metrics } from './metrics.ts';
 import { applyMigrations, MIGRATIONS, schemaVersion } from './migrations.ts';
-import { DeviceStates, PulseLog } from './pulse-log.ts';
+import { StepStates, PulseLog } from './pulse-log.ts';
 import {
   recoverAfterCrash,
   resumeRun,
@@ -37,9 +37,9 @@ export class Store {
   readonly metrics: Metrics;
   readonly snapshots: Snapshots;
   readonly pulseLog: PulseLog;
-  readonly deviceStates: DeviceStates;
+  readonly deviceStates: StepStates;
   /** The trainer's own state per completed step (the weight-averaging running mean). */
-  readonly trainingStates: DeviceStates;
+  readonly trainingStates: StepStates;
   readonly jobs: JobQueue;
   readonly instruments: Instruments;
   readonly calibrations: Calibrations;
@@ -55,8 +55,8 @@ export class Store {
     this.metrics = new Metrics(db, now);
     this.snapshots = new Snapshots(db, now);
     this.pulseLog = new PulseLog(db, now);
-    this.deviceStates = new DeviceStates(db, now, options.keepDeviceStates ?? 2);
-    this.trainingStates = new DeviceStates(db, now, 2, 'training_states');
+    this.deviceStates = new StepStates(db, now, options.keepDeviceStates ?? 2);
+    this.trainingStates = new StepStates(db, now, 2, 'training_states');
     this.jobs = new JobQueue(db, now);
     this.instruments = new Instruments(db, now);
     this.calibrations = new Calibrations(db, this.instruments, now);
