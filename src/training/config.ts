@@ -39,10 +39,12 @@ export const lossConfigSchema = z.discriminatedUnion('kind', [
   z
     .object({
       kind: z.literal('squared-error'),
-      /** One-hot target scores, V (thesis Eq. 4.15: 1 and 0). */
+      /** Target scores of the labelled class and of the others, V (thesis Eq. 4.15: one-hot, 1
+       * and 0; any pair with on_V above off_V). */
       target: z
         .object({ on_V: z.number().default(1), off_V: z.number().default(0) })
         .strict()
+        .refine((t) => t.on_V > t.off_V, { message: 'on_V must be above off_V', path: ['on_V'] })
         .prefault({}),
     })
     .strict(),

@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { layoutNetwork } from '../../src/network/description.ts';
+import { parseTrainingConfig } from '../../src/training/index.ts';
 import { createLoss, nudgingCurrents, predictClass } from '../../src/training/losses.ts';
 import type { Loss, LossConfig } from '../../src/training/losses.ts';
 import { Rng } from '../../src/util/random.ts';
@@ -42,6 +43,26 @@ describe('losses', () => {
       assert.ok(Math.abs(i[2 * k] - plus) < 1e-20, `I${k}+`);
       assert.ok(Math.abs(i[2 * k + 1] + plus) < 1e-20, `I${k}− = −I${k}+`);
     }
+  });
+
+  test('squared error takes any target pair with on_V above off_V (0.5 V on, −0.3 V off)', () => {
+    const loss = lossFor({ kind: 'squared-error', target: { on_V: 0.5, off_V: -0.3 } }, true);
+    const out = Float64Array.of(0.3, -0.1, 0.05, 0.2, -0.4, 0.1);
+    const Y = [-0.3, -0.3, 0.5]; // label 2
+    let c = 0;
+    for (let k = 0; k < 3; k++) c += 0.5 * (out[2 * k] - out[2 * k + 1] - Y[k]) ** 2;
+    assert.ok(Math.abs(loss.cost(out, 2) - c) < 1e-15);
+    const numeric = numericGradient(loss, out, 2);
+    const currents = nudgingCurrents(loss, out, 2, 1e-3);
+    for (let i = 0; i < out.length; i++) assert.ok(Math.abs(currents[i] + 1e-3 * numeric[i]) < 1e-12);
+  });
+
+  test('config: a squared-error target with on_V not above off_V is refused, naming the field', () => {
+    const parse = (on_V: number, off_V: number) =>
+      parseTrainingConfig({ loss: { kind: 'squared-error', target: { on_V, off_V } } });
+    assert.deepEqual(parse(0.5, -0.3).loss, { kind: 'squared-error', target: { on_V: 0.5, off_V: -0.3 } });
+    assert.throws(() => parse(0.2, 0.2), /loss\.target\.on_V: on_V must be above off_V/);
+    assert.throws(() => parse(-1, 0), /loss\.target\.on_V: on_V must be above off_V/);
   });
 
   for (const [name, config] of [
