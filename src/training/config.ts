@@ -35,19 +35,18 @@ export const settleConfigSchema = z.discriminatedUnion('kind', [
     .strict(),
 ]);
 
+/** Target scores of the labelled class and of the others, V (thesis Eq. 4.15: one-hot, 1 and 0;
+ * any pair with on_V above off_V). */
+const targetSchema = z
+  .object({ on_V: z.number().default(1), off_V: z.number().default(0) })
+  .strict()
+  .refine((t) => t.on_V > t.off_V, { message: 'on_V must be above off_V', path: ['on_V'] })
+  .prefault({});
+
 export const lossConfigSchema = z.discriminatedUnion('kind', [
-  z
-    .object({
-      kind: z.literal('squared-error'),
-      /** Target scores of the labelled class and of the others, V (thesis Eq. 4.15: one-hot, 1
-       * and 0; any pair with on_V above off_V). */
-      target: z
-        .object({ on_V: z.number().default(1), off_V: z.number().default(0) })
-        .strict()
-        .refine((t) => t.on_V > t.off_V, { message: 'on_V must be above off_V', path: ['on_V'] })
-        .prefault({}),
-    })
-    .strict(),
+  z.object({ kind: z.literal('squared-error'), target: targetSchema }).strict(),
+  /** The squared error without cost for a score already past its target (src/training/losses.ts). */
+  z.object({ kind: z.literal('squared-hinge'), target: targetSchema }).strict(),
   z
     .object({
       kind: z.literal('cross-entropy'),

@@ -12,13 +12,20 @@ export interface SquaredErrorLossConfig {
   target: { on_V: number; off_V: number };
 }
 
+/** The squared error's one-sided form (squared hinge): no cost for a score already past its
+ * target, the labelled class above `on_V` or another class below `off_V`. */
+export interface SquaredHingeLossConfig {
+  kind: 'squared-hinge';
+  target: { on_V: number; off_V: number };
+}
+
 export interface CrossEntropyLossConfig {
   kind: 'cross-entropy';
   /** Softmax temperature T: p = softmax(s / T), V. */
   temperature_V: number;
 }
 
-export type LossConfig = SquaredErrorLossConfig | CrossEntropyLossConfig;
+export type LossConfig = SquaredErrorLossConfig | SquaredHingeLossConfig | CrossEntropyLossConfig;
 
 /** A cost C(V_out, y) on the output node voltages (V) for a class label y. */
 export interface Loss {
@@ -59,9 +66,14 @@ export function createLoss(layout: NetworkLayout, config: LossConfig): Loss {
   const differential = layout.desc.differentialOutputs;
   const classes = layout.desc.outputs;
   const shape = { differential, classes, outputNodes: layout.outputNodes };
-  return config.kind === 'squared-error'
-    ? new SquaredErrorLoss(config, shape)
-    : new CrossEntropyLoss(config, shape);
+  switch (config.kind) {
+    case 'squared-error':
+      return new SquaredErrorLoss(config, shape);
+    case 'squared-hinge':
+      return new SquaredHingeLoss(config, shape);
+    case 'cross-entropy':
+      return new CrossEntropyLoss(config, shape);
+  }
 }
 
 interface OutputShape {
@@ -154,6 +166,39 @@ class SquaredErrorLoss extends ScoreLoss {
 
   private target(k: number, label: number): number {
     return k === label ? this.config.target.on_V : this.config.target.off_V;
+  }
+}
+
+/** C = ½ Σ_k e_k², e_y = min(0, s_y − on_V) and e_k = max(0, s_k − off_V) for k ≠ y: Eq. 4.15
+ * with the error of a score already past its target dropped (the squared hinge of an L2-SVM,
+ * Tang 2013). C is continuously differentiable, as EqProp's nudge I = −β ∂C/∂V needs (thesis
+ * Theorem 4.2): ∂C/∂s_k = e_k, zero on both sides of each target. */
+class SquaredHingeLoss extends ScoreLoss {
+  constructor(
+    readonly config: SquaredHingeLossConfig,
+    shape: OutputShape,
+  ) {
+    super(shape);
+  }
+
+  cost(out_V: Float64Array, label: number): number {
+    this.checkLabel(label);
+    const s = this.scores(out_V, this.scratch);
+    let c = 0;
+    for (let k = 0; k < this.classes; k++) {
+      const e = this.error(s[k], k, label);
+      c += 0.5 * e * e;
+    }
+    return c;
+  }
+
+  protected scoreGradient(s: Float64Array, label: number, dScores: Float64Array): void {
+    for (let k = 0; k < this.classes; k++) dScores[k] = this.error(s[k], k, label);
+  }
+
+  private error(score: number, k: number, label: number): number {
+    const { on_V, off_V } = this.config.target;
+    return k === label ? Math.min(0, score - on_V) : Math.max(0, score - off_V);
   }
 }
 

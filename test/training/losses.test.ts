@@ -7,6 +7,7 @@ import type { Loss, LossConfig } from '../../src/training/losses.ts';
 import { Rng } from '../../src/util/random.ts';
 
 const squared: LossConfig = { kind: 'squared-error', target: { on_V: 1, off_V: 0 } };
+const hinge: LossConfig = { kind: 'squared-hinge', target: { on_V: 0.5, off_V: -0.3 } };
 const crossEntropy: LossConfig = { kind: 'cross-entropy', temperature_V: 0.2 };
 
 function lossFor(config: LossConfig, differentialOutputs: boolean): Loss {
@@ -57,16 +58,46 @@ describe('losses', () => {
     for (let i = 0; i < out.length; i++) assert.ok(Math.abs(currents[i] + 1e-3 * numeric[i]) < 1e-12);
   });
 
+  test('squared hinge: no cost or nudge for a score past its target, the squared error otherwise', () => {
+    const loss = lossFor(hinge, true);
+    const squaredLoss = lossFor({ kind: 'squared-error', target: hinge.target }, true);
+    // Scores 0.7, −0.5, −0.3 with label 0: the labelled class is above 0.5 V, the others at or
+    // below −0.3 V, so nothing is owed.
+    const past = Float64Array.of(0.4, -0.3, -0.2, 0.3, 0, 0.3);
+    assert.equal(loss.cost(past, 0), 0);
+    assert.ok(nudgingCurrents(loss, past, 0, 1e-3).every((i) => i === 0));
+    assert.ok(squaredLoss.cost(past, 0) > 0.02, 'the squared error would still pull them to the targets');
+    // Scores 0.2, 0.1, −0.1 with label 0: every score is short of its target, so every term
+    // is the squared error's.
+    const short = Float64Array.of(0.1, -0.1, 0.05, -0.05, 0, 0.1);
+    assert.ok(Math.abs(loss.cost(short, 0) - squaredLoss.cost(short, 0)) < 1e-15);
+    assert.deepEqual(nudgingCurrents(loss, short, 0, 1e-3), nudgingCurrents(squaredLoss, short, 0, 1e-3));
+    // Mixed, label 2: class 0 (score 0.2) is above −0.3 V and is pushed down; class 1 (score
+    // −0.4) is past −0.3 V and left alone; class 2 (score 0.6) is past 0.5 V and left alone.
+    const mixed = Float64Array.of(0.1, -0.1, -0.2, 0.2, 0.3, -0.3);
+    assert.ok(Math.abs(loss.cost(mixed, 2) - 0.5 * 0.5 ** 2) < 1e-15);
+    const i = nudgingCurrents(loss, mixed, 2, 1e-3);
+    assert.ok(Math.abs(i[0] + 1e-3 * 0.5) < 1e-15 && Math.abs(i[1] - 1e-3 * 0.5) < 1e-15);
+    assert.ok(i.subarray(2).every((v) => v === 0));
+  });
+
   test('config: a squared-error target with on_V not above off_V is refused, naming the field', () => {
     const parse = (on_V: number, off_V: number) =>
       parseTrainingConfig({ loss: { kind: 'squared-error', target: { on_V, off_V } } });
     assert.deepEqual(parse(0.5, -0.3).loss, { kind: 'squared-error', target: { on_V: 0.5, off_V: -0.3 } });
     assert.throws(() => parse(0.2, 0.2), /loss\.target\.on_V: on_V must be above off_V/);
     assert.throws(() => parse(-1, 0), /loss\.target\.on_V: on_V must be above off_V/);
+    const hingeConfig = parseTrainingConfig({ loss: { kind: 'squared-hinge' } }).loss;
+    assert.deepEqual(hingeConfig, { kind: 'squared-hinge', target: { on_V: 1, off_V: 0 } });
+    assert.throws(
+      () => parseTrainingConfig({ loss: { kind: 'squared-hinge', target: { on_V: 0, off_V: 0.1 } } }),
+      /loss\.target\.on_V: on_V must be above off_V/,
+    );
   });
 
   for (const [name, config] of [
     ['squared error', squared],
+    ['squared hinge', hinge],
     ['cross-entropy', crossEntropy],
   ] as const) {
     for (const differential of [true, false]) {
