@@ -7,7 +7,9 @@
 // has the diode pair, as in the circuit. Weights are plain signed numbers (the standard software
 // baseline) and there are no bias terms, as the circuit has none (see withBiasInput).
 // Output: with differential outputs class k owns nodes 2k (Y+) and 2k+1 (Y−), score
-// s_k = Y_k+ − Y_k− (Eq. 4.14); loss C = ½ Σ_k (s_k − Y_k)² with Y one-hot (Eq. 4.15).
+// s_k = Y_k+ − Y_k− (Eq. 4.14); loss C = ½ Σ_k e_k² with Y one-hot: the squared error e_k = s_k − Y_k
+// (Eq. 4.15), or the squared hinge that drops the error of a score already past its target
+// (src/training/losses.ts).
 //
 // Doubled inputs (§4.4.3) are folded: with signed weights the rows W+ (fed x) and W− (fed −x)
 // act as the single matrix W = W+ − W−. Their gradients are exact opposites, so SGD with momentum
@@ -17,6 +19,7 @@
 import type { Rng } from '../util/random.ts';
 
 export type Activation = 'hardtanh' | 'tanh';
+export type BaselineLoss = 'squared-error' | 'squared-hinge';
 
 export interface MlpConfig {
   features: number;
@@ -29,6 +32,7 @@ export interface MlpConfig {
   bias_V: { low: number; high: number };
   /** Initial weights are uniform in ±initScale/√(fan-in). */
   initScale: number;
+  loss: BaselineLoss;
 }
 
 export class Mlp {
@@ -86,12 +90,19 @@ export class Mlp {
     return best;
   }
 
-  /** Squared-error loss (Eq. 4.15) of one sample. */
+  /** The loss of one sample (Eq. 4.15, or its squared hinge). */
   loss(x: ArrayLike<number>, label: number): number {
     const s = this.scores(x);
     let cost = 0;
-    for (let k = 0; k < s.length; k++) cost += 0.5 * (s[k] - (k === label ? 1 : 0)) ** 2;
+    for (let k = 0; k < s.length; k++) cost += 0.5 * this.error(s[k], k === label) ** 2;
     return cost;
+  }
+
+  /** e_k of the loss for a score against its one-hot target (1 for the label, else 0). */
+  private error(score: number, labelled: boolean): number {
+    const e = score - (labelled ? 1 : 0);
+    if (this.config.loss === 'squared-error') return e;
+    return labelled ? Math.min(0, e) : Math.max(0, e);
   }
 
   /** Backpropagation: adds ∂C/∂W of one sample to `grads` and returns its loss C. */
@@ -101,7 +112,7 @@ export class Mlp {
     const out = this.delta[last];
     let cost = 0;
     for (let k = 0; k < s.length; k++) {
-      const err = s[k] - (k === label ? 1 : 0);
+      const err = this.error(s[k], k === label);
       cost += 0.5 * err * err;
       if (this.config.differentialOutputs) {
         out[2 * k] = err;

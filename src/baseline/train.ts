@@ -1,5 +1,6 @@
 // The backprop baseline: the architecture of mlp.ts trained by mini-batch SGD with classical
-// momentum on the squared error of Eq. 4.15, on the same data and split as EqProp.
+// momentum on the squared error of Eq. 4.15 (or its squared hinge), on the same data and split as
+// EqProp.
 import { z } from 'zod';
 import type { Dataset, Split } from '../datasets/types.ts';
 import { Rng } from '../util/random.ts';
@@ -23,6 +24,8 @@ export const backpropOptionsSchema = z
     doubledInputs: z.boolean().default(true),
     differentialOutputs: z.boolean().default(true),
     initScale: z.number().positive('initScale must be > 0').default(1),
+    /** The loss on one-hot targets 1 / 0 (src/baseline/mlp.ts). */
+    loss: z.enum(['squared-error', 'squared-hinge']).default('squared-error'),
   })
   .strict();
 
@@ -61,7 +64,7 @@ export function trainBackprop(dataset: Dataset, options: BackpropOptions = {}): 
   }
   const o = parsed.data;
   const rng = new Rng(o.seed);
-  const { hidden, activation, bias_V, doubledInputs, differentialOutputs, initScale } = o;
+  const { hidden, activation, bias_V, doubledInputs, differentialOutputs, initScale, loss } = o;
   const model = new Mlp(
     {
       features: dataset.features,
@@ -72,6 +75,7 @@ export function trainBackprop(dataset: Dataset, options: BackpropOptions = {}): 
       doubledInputs,
       differentialOutputs,
       initScale,
+      loss,
     },
     rng.fork(),
   );

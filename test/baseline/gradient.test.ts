@@ -13,6 +13,7 @@ const config = (over: Partial<MlpConfig>): MlpConfig => ({
   activation: 'tanh',
   bias_V: { low: -0.5, high: 0.5 },
   initScale: 1.5,
+  loss: 'squared-error',
   ...over,
 });
 
@@ -39,7 +40,29 @@ const cases: [string, Partial<MlpConfig>][] = [
     { doubledInputs: false, differentialOutputs: false, bias_V: { low: -0.2, high: 0.7 } },
   ],
   ['hardtanh, single hidden layer', { activation: 'hardtanh' as Activation, hidden: [6] }],
+  ['tanh, squared hinge', { loss: 'squared-hinge' }],
 ];
+
+test('the squared hinge counts only the scores short of their one-hot targets', () => {
+  const rng = new Rng(5);
+  const hinge = new Mlp(config({ loss: 'squared-hinge', initScale: 4 }), new Rng(8));
+  const squared = new Mlp(config({ initScale: 4 }), new Rng(8));
+  let dropped = 0;
+  for (let sample = 0; sample < 20; sample++) {
+    const x = Float64Array.from({ length: 3 }, () => rng.range(-1, 1));
+    const label = sample % 3;
+    const s = hinge.scores(x);
+    let expected = 0;
+    s.forEach((score, k) => {
+      const e = k === label ? Math.min(0, score - 1) : Math.max(0, score);
+      if (e === 0) dropped++;
+      expected += 0.5 * e * e;
+    });
+    assert.ok(Math.abs(hinge.loss(x, label) - expected) < 1e-15);
+    assert.ok(hinge.loss(x, label) <= squared.loss(x, label));
+  }
+  assert.ok(dropped > 5, 'the check saw too few scores past their targets');
+});
 
 for (const [name, over] of cases) {
   test(`backprop gradient matches finite differences: ${name}`, () => {
