@@ -7,6 +7,9 @@
 // with the dataset preset's configuration (src/presets/datasets.ts).
 // Usage: npm run bench -- train-accuracy [--seeds 5] [--digits-seeds N] [--datasets iris,digits]
 //        [--epochs N] [--modes ideal,pulses,backprop] [--max-train N] [--jobs N]
+//        [--backprop-loss squared-error|squared-hinge]
+// --backprop-loss trains the baseline with that loss instead of the preset's (to compare a mode
+// with backprop on the loss the mode trains with).
 // --jobs N runs up to N seeds at once, each in its own process (the figures do not change: every
 // run is seeded; only the wall-clock time per seed does).
 import { spawn } from 'node:child_process';
@@ -24,6 +27,7 @@ const { values: args } = parseArgs({
     epochs: { type: 'string' },
     'max-train': { type: 'string' },
     jobs: { type: 'string', default: '1' },
+    'backprop-loss': { type: 'string' },
     /** Internal (--jobs): run one dataset:mode:seed and print its accuracy as JSON. */
     task: { type: 'string' },
   },
@@ -32,6 +36,7 @@ const { values: args } = parseArgs({
 const MODES = ['ideal', 'pulses', 'backprop'] as const;
 type Mode = (typeof MODES)[number];
 const DATASETS = ['iris', 'digits'] as const;
+const BACKPROP_LOSSES = ['squared-error', 'squared-hinge'] as const;
 
 const positiveInt = (name: string, text: string | undefined): number | undefined => {
   if (text === undefined) return undefined;
@@ -52,6 +57,10 @@ const maxTrain = positiveInt('max-train', args['max-train']);
 const datasets = listOf('datasets', args.datasets, DATASETS);
 const modes = listOf('modes', args.modes, MODES);
 const jobs = positiveInt('jobs', args.jobs)!;
+const backpropLoss =
+  args['backprop-loss'] === undefined
+    ? undefined
+    : listOf('backprop-loss', args['backprop-loss'], BACKPROP_LOSSES)[0];
 
 async function accuracy(dataset: DatasetName, mode: Mode, seed: number): Promise<number> {
   const plan = planPresetRun({
@@ -62,17 +71,16 @@ async function accuracy(dataset: DatasetName, mode: Mode, seed: number): Promise
     maxTrain,
   });
   if (mode === 'backprop') {
-    const backprop =
-      epochs === undefined ? plan : { ...plan, preset: withBackpropEpochs(plan.preset, epochs) };
-    return backpropPreset(backprop).testAccuracy;
+    const backprop = {
+      ...plan.preset.backprop,
+      ...(epochs === undefined ? {} : { epochs }),
+      ...(backpropLoss === undefined ? {} : { loss: backpropLoss }),
+    };
+    return backpropPreset({ ...plan, preset: { ...plan.preset, backprop } }).testAccuracy;
   }
   const board = new SimBoard({ ...plan.board, seed });
   const result = await trainPreset(board, board.layout, plan, { evaluateTrain: false });
   return result.testAccuracy;
-}
-
-function withBackpropEpochs(preset: ReturnType<typeof planPresetRun>['preset'], n: number) {
-  return { ...preset, backprop: { ...preset.backprop, epochs: n } };
 }
 
 interface Task {
@@ -86,6 +94,7 @@ function inChild(t: Task): Promise<number> {
   const passOn = [
     ...(epochs === undefined ? [] : ['--epochs', String(epochs)]),
     ...(maxTrain === undefined ? [] : ['--max-train', String(maxTrain)]),
+    ...(backpropLoss === undefined ? [] : ['--backprop-loss', backpropLoss]),
   ];
   const argv = [
     ...process.execArgv,
@@ -167,5 +176,6 @@ console.log(
     // Non-null when the run departs from the presets (a shortened measurement).
     epochs: epochs ?? null,
     max_train: maxTrain ?? null,
+    backprop_loss: backpropLoss ?? null,
   }),
 );

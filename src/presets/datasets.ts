@@ -147,8 +147,7 @@ const digitsPreset: DatasetPreset = {
       loss: squaredError,
     },
   },
-  // The baseline trains with the loss of the circuit's ideal mode (one-hot targets 1 / 0).
-  backprop: { hidden: [100], epochs: 10, loss: 'squared-hinge' },
+  backprop: { hidden: [100], epochs: 10 },
   backpropInput: { min_V: 0, max_V: 1, biasInput_V: null },
 };
 
