@@ -140,46 +140,18 @@ abstract class ScoreLoss implements Loss {
   }
 }
 
-/** thesis Eq. 4.15: C = ½ Σ_k (s_k − Y_k)²; its currents are Eq. 4.16. */
-class SquaredErrorLoss extends ScoreLoss {
+/** C = ½ Σ_k e_k² for a per-class error e_k of the score against its target; ∂C/∂s_k = e_k
+ * wherever e_k is continuously differentiable in s_k. */
+abstract class TargetLoss<C extends SquaredErrorLossConfig | SquaredHingeLossConfig> extends ScoreLoss {
   constructor(
-    readonly config: SquaredErrorLossConfig,
+    readonly config: C,
     shape: OutputShape,
   ) {
     super(shape);
   }
 
-  cost(out_V: Float64Array, label: number): number {
-    this.checkLabel(label);
-    const s = this.scores(out_V, this.scratch);
-    let c = 0;
-    for (let k = 0; k < this.classes; k++) {
-      const e = s[k] - this.target(k, label);
-      c += 0.5 * e * e;
-    }
-    return c;
-  }
-
-  protected scoreGradient(s: Float64Array, label: number, dScores: Float64Array): void {
-    for (let k = 0; k < this.classes; k++) dScores[k] = s[k] - this.target(k, label);
-  }
-
-  private target(k: number, label: number): number {
-    return k === label ? this.config.target.on_V : this.config.target.off_V;
-  }
-}
-
-/** C = ½ Σ_k e_k², e_y = min(0, s_y − on_V) and e_k = max(0, s_k − off_V) for k ≠ y: Eq. 4.15
- * with the error of a score already past its target dropped (the squared hinge of an L2-SVM,
- * Tang 2013). C is continuously differentiable, as EqProp's nudge I = −β ∂C/∂V needs (thesis
- * Theorem 4.2): ∂C/∂s_k = e_k, zero on both sides of each target. */
-class SquaredHingeLoss extends ScoreLoss {
-  constructor(
-    readonly config: SquaredHingeLossConfig,
-    shape: OutputShape,
-  ) {
-    super(shape);
-  }
+  /** e_k for class k's score when the label is `label`. */
+  protected abstract error(score: number, k: number, label: number): number;
 
   cost(out_V: Float64Array, label: number): number {
     this.checkLabel(label);
@@ -195,8 +167,21 @@ class SquaredHingeLoss extends ScoreLoss {
   protected scoreGradient(s: Float64Array, label: number, dScores: Float64Array): void {
     for (let k = 0; k < this.classes; k++) dScores[k] = this.error(s[k], k, label);
   }
+}
 
-  private error(score: number, k: number, label: number): number {
+/** thesis Eq. 4.15: C = ½ Σ_k (s_k − Y_k)²; its currents are Eq. 4.16. */
+class SquaredErrorLoss extends TargetLoss<SquaredErrorLossConfig> {
+  protected error(score: number, k: number, label: number): number {
+    return score - (k === label ? this.config.target.on_V : this.config.target.off_V);
+  }
+}
+
+/** C = ½ Σ_k e_k², e_y = min(0, s_y − on_V) and e_k = max(0, s_k − off_V) for k ≠ y: Eq. 4.15
+ * with the error of a score already past its target dropped (the squared hinge of an L2-SVM,
+ * Tang 2013). C is continuously differentiable, as EqProp's nudge I = −β ∂C/∂V needs (thesis
+ * Theorem 4.2): ∂C/∂s_k = e_k, zero on both sides of each target. */
+class SquaredHingeLoss extends TargetLoss<SquaredHingeLossConfig> {
+  protected error(score: number, k: number, label: number): number {
     const { on_V, off_V } = this.config.target;
     return k === label ? Math.min(0, score - on_V) : Math.max(0, score - off_V);
   }
