@@ -70,7 +70,8 @@ export interface PresetBoard {
 const shockley = { model: 'shockley', bias_V: { low: -0.5, high: 0.5 } } as const;
 /** A Schottky barrier diode (Is ≈ 1 µA, 1N5817-class) with ±0.1 V bias sources: knees ≈ ±0.3 V. */
 const schottky = { model: 'shockley', is_A: 1e-6, bias_V: { low: -0.1, high: 0.1 } } as const;
-/** Every preset's loss: squared error on the differential outputs (Eq. 4.15), target 0.5 V. */
+/** The presets' loss (the digits ideal mode's aside): squared error on the differential outputs
+ * (Eq. 4.15), target 0.5 V. */
 const squaredError = { kind: 'squared-error', target: { on_V: 0.5, off_V: 0 } } as const;
 /** The digits ideal mode's: the squared hinge (no nudge for a score already past its target) with
  * the other classes' target at −0.3 V, a margin of 0.8 V that the ±0.6 V differential score still
