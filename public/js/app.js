@@ -130,8 +130,9 @@ async function select(id, pinned) {
  * (`?sinceStep=`, `?sinceEpoch=`: only the new rows), then the live events that came in
  * meanwhile, in order. */
 // The first answer can end short of the first live step held back (steps emitted while the new
-// connection was being set up were neither streamed nor yet stored): ask again until the stored
-// rows reach it, a few times at most.
+// connection was being set up were neither streamed nor yet stored), or come before any live step
+// has, when it may end short too: ask again until the stored rows reach the first live step, a few
+// times at most.
 const GAP_ATTEMPTS = 10;
 const GAP_RETRY_MS = 200;
 
@@ -160,8 +161,14 @@ async function fillGap() {
       }
       setText('run-state', detail.job.state);
       showPulses();
+      // Caught up when the stored rows reach the first live step held back; before any live step
+      // has come in, only a run that is no longer running is known to have no more.
       const firstLive = state.held.find((e) => e.type === 'metrics');
-      if (firstLive === undefined || lastStep === undefined || firstLive.step <= lastStep + 1) break;
+      const caughtUp =
+        firstLive === undefined
+          ? detail.job.state !== 'running'
+          : lastStep === undefined || firstLive.step <= lastStep + 1;
+      if (caughtUp) break;
     }
   } catch (e) {
     failed(`run ${id}`)(e);
